@@ -269,6 +269,8 @@ class Context:
 
     def step(self, index: int, state: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None) -> None:
         """Report step ``index``. ``state`` may be a callable, evaluated only for a callback."""
+        if self._progress and self._bar is None:
+            self.start(None)
         if self._bar is not None:
             self._bar.update(1)
         if self._callback is not None:
