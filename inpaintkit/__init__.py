@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import backends, errors
+from . import backends, datasets, errors, io, masks, metrics
 from .api import (
     FAMILIES,
     Context,
@@ -31,7 +31,11 @@ __all__ = [
     "Inpainter",
     "InpainterInfo",
     "backends",
+    "datasets",
     "errors",
+    "io",
+    "masks",
+    "metrics",
     "inpaint",
     "inpainter_info",
     "list_inpainters",

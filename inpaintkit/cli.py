@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from . import api
+from .io import IMAGE_SUFFIXES
 from .errors import InpaintkitError, InvalidParameterError
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp")
 DEMO_PREFERENCE = ("patchmatch", "criminisi", "telea", "harmonic")
 
 

@@ -32,7 +32,7 @@ from .errors import (
     UnsupportedDtypeError,
 )
 
-__all__ = ["Prepared", "prepare", "finish", "array_module", "is_cupy_array", "SUPPORTED_DTYPES"]
+__all__ = ["Prepared", "prepare", "finish", "check_mask", "array_module", "is_cupy_array", "SUPPORTED_DTYPES"]
 
 SUPPORTED_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32), np.dtype(np.float64))
 _CHANNELS = (1, 3, 4)
@@ -117,7 +117,8 @@ def _check_image(image: Any, xp: ModuleType) -> Any:
     return image
 
 
-def _check_mask(mask: Any, xp: ModuleType, spatial: tuple[int, int]) -> Any:
+def check_mask(mask: Any, xp: ModuleType, spatial: tuple[int, int]) -> Any:
+    """Check a mask against the contract and return it as a C-contiguous bool (H, W) array."""
     if isinstance(mask, np.ma.MaskedArray):
         raise InvalidMaskError("mask: masked arrays are not accepted; pass a plain bool array (True = fill)")
     if xp is np:
@@ -176,7 +177,7 @@ def prepare(image: Any, mask: Any, *, min_size: int = 1) -> Prepared:
     """
     xp = array_module(image)
     image = _check_image(image, xp)
-    mask = _check_mask(mask, xp, image.shape[:2])
+    mask = check_mask(mask, xp, image.shape[:2])
     squeeze = image.ndim == 2
     height, width = image.shape[:2]
     n_fill = int(mask.sum())

@@ -14,7 +14,7 @@ def test_method_table_matches_registry():
     readme = (ROOT / "README.md").read_text()
     match = re.search(r"<!-- method-table[^\n]*\n(.*?)<!-- end method-table -->", readme, re.S)
     assert match, "README.md lost its method-table markers"
-    assert match.group(1) == method_table_markdown(), "regenerate with `inpaintkit list --markdown`"
+    assert match.group(1) == method_table_markdown(), "regenerate with `python tools/update_readme_table.py`"
 
 
 def test_ci_runs_the_readme_test_command():

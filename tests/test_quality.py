@@ -1,0 +1,51 @@
+"""Quality floors: every method that needs no weights beats the mean-colour fill in the hole.
+
+On bundled photos (64x64 crops) with a box and a free-form mask, each method's hole-MAE
+must be at most ``QUALITY_MARGIN`` (default 0.8, overridable per method in
+``contract_hooks.QUALITY_MARGIN`` with a reason) times that of filling the hole with the mean
+colour of the known pixels. Methods run with their default parameters.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+import inpaintkit as ik
+from inpaintkit import masks, metrics
+
+from . import contract_hooks
+
+DEFAULT_MARGIN = 0.8
+METHODS = [n for n in ik.list_inpainters() if not ik.inpainter_info(n).needs_weights]
+
+
+def _images():
+    return {
+        "astronaut": cv2.resize(data.astronaut()[30:330, 100:400], (64, 64), interpolation=cv2.INTER_AREA),
+        "camera": cv2.resize(data.camera(), (64, 64), interpolation=cv2.INTER_AREA),
+        "coffee": cv2.resize(data.coffee()[50:350, 150:450], (64, 64), interpolation=cv2.INTER_AREA),
+    }
+
+
+def _masks():
+    return {"box": masks.box((64, 64), ratio=0.12), "free-form": masks.free_form((64, 64), seed=3)}
+
+
+def _mean_fill(image, mask):
+    out = image.astype(np.float64).copy()
+    out[mask] = image[~mask].astype(np.float64).mean(axis=0)
+    return np.clip(np.rint(out), 0, 255).astype(image.dtype)
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_beats_mean_fill(name):
+    margin = contract_hooks.QUALITY_MARGIN.get(name, DEFAULT_MARGIN)
+    inpainter = ik.Inpainter.create(name)
+    for image_name, image in _images().items():
+        for mask_name, mask in _masks().items():
+            ours = metrics.mae(inpainter.inpaint(image, mask), image, mask=mask)
+            baseline = metrics.mae(_mean_fill(image, mask), image, mask=mask)
+            assert ours <= margin * baseline, f"{name} on {image_name}/{mask_name}: {ours:.4f} vs mean fill {baseline:.4f}"
