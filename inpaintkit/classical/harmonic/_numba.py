@@ -7,7 +7,7 @@ pixel, the list index of its four neighbours (-1 when the neighbour is known or 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True)
@@ -49,10 +49,10 @@ def build_hole_lists(image, mask):
     return ys, xs, neighbours, degree, rhs
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _apply(neighbours, degree, vector, out):
     n, channels = vector.shape
-    for k in prange(n):
+    for k in range(n):
         for c in range(channels):
             total = degree[k] * vector[k, c]
             for j in range(4):
