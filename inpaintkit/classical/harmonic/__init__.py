@@ -16,7 +16,7 @@ __all__ = ["Harmonic"]
 @register(
     "harmonic",
     family="diffusion",
-    year=2002,
+    year=2001,
     paper="T. F. Chan, J. Shen, 'Mathematical models for local nontexture inpaintings', "
     "SIAM J. Appl. Math. 62(3), 2002 (the harmonic, H1 model)",
     doi="10.1137/S0036139900368844",
