@@ -1,0 +1,48 @@
+"""Every example runs at a tiny size and writes the figures it promises."""
+
+from __future__ import annotations
+
+import ast
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(script: str, *args: str) -> None:
+    argv = sys.argv
+    sys.argv = [script, *args]
+    try:
+        runpy.run_path(str(EXAMPLES / script), run_name="__main__")
+    finally:
+        sys.argv = argv
+
+
+def gif_frames(path: Path) -> list[np.ndarray]:
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        frames = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            frames.append(np.asarray(gif.convert("RGB")))
+    return frames
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_example_opens_with_a_title_and_a_paragraph(script):
+    docstring = ast.get_docstring(ast.parse((EXAMPLES / script).read_text()))
+    title, underline, blank, paragraph = docstring.splitlines()[:4]
+    assert title and set(underline) == {"="} and len(underline) >= len(title) and not blank and len(paragraph) > 40
+
+
+def test_diffusion_steps_writes_both_animations(tmp_path):
+    run_example("diffusion_steps.py", str(tmp_path), "--size", "40", "--frames", "4")
+    for name in ("diffusion_side_by_side.gif", "telea_front.gif"):
+        frames = gif_frames(tmp_path / name)
+        assert len(frames) >= 3, name
+        assert not np.array_equal(frames[0], frames[-1]), f"{name}: the frames must show progress"
