@@ -1,4 +1,4 @@
-"""Timing helpers shared by the benchmark scripts (medians after a warm-up call)."""
+"""Helpers shared by the benchmark scripts: medians after a warm-up call, tables, masks."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def free_form_about(shape, target=0.25, seed=0):
+    """A free-form mask whose hole ratio is close to ``target`` (strokes dilated as needed)."""
+    from inpaintkit import masks
+
+    mask = masks.free_form(shape, seed=seed)
+    radius = 0
+    while masks.hole_ratio(mask) < target - 0.02 and radius < 30:
+        radius += 1
+        mask = masks.dilate(masks.free_form(shape, seed=seed), radius)
+    return mask

@@ -22,20 +22,10 @@ from skimage import data
 from skimage.restoration import inpaint_biharmonic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import markdown_table, median_time  # noqa: E402
+from _timing import free_form_about, markdown_table, median_time  # noqa: E402
 
 import inpaintkit as ik  # noqa: E402
 from inpaintkit import masks, metrics  # noqa: E402
-
-
-def free_form_about(shape, target=0.25, seed=0):
-    """A free-form mask whose hole ratio is close to ``target`` (strokes dilated as needed)."""
-    mask = masks.free_form(shape, seed=seed)
-    radius = 0
-    while masks.hole_ratio(mask) < target - 0.02 and radius < 30:
-        radius += 1
-        mask = masks.dilate(masks.free_form(shape, seed=seed), radius)
-    return mask
 
 
 def run(sizes, repeat):

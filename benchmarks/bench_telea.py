@@ -23,8 +23,7 @@ import numpy as np
 from skimage import data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import markdown_table, median_time  # noqa: E402
-from bench_spine import free_form_about  # noqa: E402
+from _timing import free_form_about, markdown_table, median_time  # noqa: E402
 
 import inpaintkit as ik  # noqa: E402
 from inpaintkit import masks, metrics  # noqa: E402
