@@ -46,3 +46,19 @@ def test_diffusion_steps_writes_both_animations(tmp_path):
         frames = gif_frames(tmp_path / name)
         assert len(frames) >= 3, name
         assert not np.array_equal(frames[0], frames[-1]), f"{name}: the frames must show progress"
+
+
+def test_criminisi_fill_order_writes_an_animation(tmp_path):
+    output = tmp_path / "fill_order.gif"
+    run_example("criminisi_fill_order.py", str(output), "--size", "32", "--patch-size", "5", "--frames", "4")
+    frames = gif_frames(output)
+    assert len(frames) >= 2 and not np.array_equal(frames[0], frames[-1]), "the frames must show progress"
+
+
+def test_efros_leung_texture_writes_a_figure(tmp_path):
+    output = tmp_path / "texture.png"
+    run_example(
+        "efros_leung_texture.py", str(output), "--texture", "gravel", "--sample", "12", "--canvas", "18", "--window-size", "5"
+    )
+    with Image.open(output) as figure:
+        assert figure.format == "PNG" and min(figure.size) > 100

@@ -2,9 +2,9 @@
 
 On three bundled photos (64x64 crops) with a box and a free-form mask (six cases), the ratio
 of each method's hole-MAE to that of filling the hole with the known pixels' mean colour must
-average at most ``DEFAULT_MARGIN`` (0.7: 30% better than the mean fill; overridable per method
-in ``contract_hooks.QUALITY_MARGIN`` with a reason) and must not exceed ``WORST_CASE`` (1.02)
-on any case. The worst-case bound is loose on purpose: total variation fills a box that is
+average at most ``DEFAULT_MARGIN`` (0.7: 30% better than the mean fill) and must not exceed
+``WORST_CASE`` (1.02) on any case; ``contract_hooks.QUALITY_MARGIN`` overrides both for a
+method, with the reason. The worst-case bound is loose on purpose: total variation fills a box that is
 wider than the structure crossing it with the surrounding level (Chan & Shen's connectivity
 limit), which on camera/box ties the mean fill. Methods run with their default parameters.
 """
@@ -46,7 +46,7 @@ def _mean_fill(image, mask):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_beats_mean_fill(name):
-    margin = contract_hooks.QUALITY_MARGIN.get(name, DEFAULT_MARGIN)
+    margin, worst_case = contract_hooks.QUALITY_MARGIN.get(name, (DEFAULT_MARGIN, WORST_CASE))
     inpainter = ik.Inpainter.create(name)
     ratios = {}
     for image_name, image in _images().items():
@@ -55,4 +55,4 @@ def test_beats_mean_fill(name):
             ratios[f"{image_name}/{mask_name}"] = ours / metrics.mae(_mean_fill(image, mask), image, mask=mask)
     shown = ", ".join(f"{case} {ratio:.3f}" for case, ratio in ratios.items())
     assert np.mean(list(ratios.values())) <= margin, f"{name}: hole-MAE / mean fill: {shown}"
-    assert max(ratios.values()) <= WORST_CASE, f"{name}: hole-MAE / mean fill: {shown}"
+    assert max(ratios.values()) <= worst_case, f"{name}: hole-MAE / mean fill: {shown}"
