@@ -58,7 +58,8 @@ def figure_to_image(figure) -> Image.Image:
 
 
 def side_by_side(image: np.ndarray, mask: np.ndarray, n_frames: int, path: Path) -> None:
-    runs = {method: pick(record(method, image, mask), n_frames) for method in SIDE_BY_SIDE}
+    params = {"harmonic": {"solver": "cg"}}  # the iterative solver, so that there are steps to show
+    runs = {method: pick(record(method, image, mask, **params.get(method, {})), n_frames) for method in SIDE_BY_SIDE}
     figure, axes = plt.subplots(1, len(SIDE_BY_SIDE), figsize=(3.2 * len(SIDE_BY_SIDE), 3.6), dpi=80)
     frames = []
     for frame in range(n_frames):

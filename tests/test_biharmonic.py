@@ -12,7 +12,6 @@ from skimage.restoration import inpaint_biharmonic
 import inpaintkit as ik
 from inpaintkit import errors
 from inpaintkit.classical.biharmonic import Biharmonic, biharmonic_numba
-from inpaintkit.classical.biharmonic import _numba as kernels
 from inpaintkit.classical.biharmonic._reference import biharmonic_reference, region_system, truncated_stencil
 from inpaintkit.classical.biharmonic._xp import biharmonic_pcg, prolong, restrict
 
@@ -179,56 +178,6 @@ def test_scikit_image_construction_is_the_squared_neumann_laplacian():
     assert abs(matrix - squared[hole][:, hole]).max() < 1e-12
     flat = image.reshape(-1, image.shape[2])
     assert np.abs(rhs + squared[hole][:, known] @ flat[known]).max() < 1e-9
-
-
-def _factorise(mask: np.ndarray, leaf_size: int):
-    ys, xs = (v.astype(np.int64) for v in np.nonzero(mask))
-    order, starts, ends, parents = kernels.nested_dissection(ys, xs, leaf_size)
-    symbolic = kernels.symbolic_factor(order, starts, ends, parents, ys, xs, *mask.shape)
-    return ys, xs, order, starts, ends, parents, symbolic
-
-
-@pytest.mark.parametrize("leaf_size", [1, 4, 32])
-def test_nested_dissection_gives_a_valid_elimination_tree(leaf_size):
-    _, mask = _random_case(9)
-    mask[4:20, 3:25] = True
-    ys, xs, order, starts, ends, parents, symbolic = _factorise(mask, leaf_size)
-    _, _, _, update_ptr, update_idx, _, _ = symbolic
-    assert np.array_equal(np.sort(order), np.arange(ys.size))
-    assert starts[0] == 0 and np.array_equal(starts[1:], ends[:-1]) and ends[-1] == ys.size
-    assert ((parents > np.arange(parents.size)) | (parents == -1)).all()  # postorder
-    node_of_rank = np.repeat(np.arange(starts.size), ends - starts)
-    for node in range(starts.size):
-        ancestors = set()
-        parent = parents[node]
-        while parent >= 0:
-            ancestors.add(int(parent))
-            parent = parents[parent]
-        update = update_idx[update_ptr[node] : update_ptr[node + 1]]
-        assert np.all(np.diff(update) > 0)
-        assert {int(node_of_rank[q]) for q in update} <= ancestors
-
-
-def test_numeric_factor_reproduces_the_reference_matrix():
-    image, mask = _random_case(6)
-    image = image.reshape(image.shape[0], image.shape[1], -1)
-    ys, xs, order, starts, ends, _, symbolic = _factorise(mask, 4)
-    rank, child_ptr, child_idx, update_ptr, update_idx, panel_ptr, stack_size = symbolic
-    panels = kernels.numeric_factor(
-        order, starts, ends, child_ptr, child_idx, update_ptr, update_idx, panel_ptr, stack_size, rank, ys, xs
-    )
-    n = ys.size
-    factor = np.zeros((n, n))
-    for node in range(starts.size):
-        own = ends[node] - starts[node]
-        update = update_idx[update_ptr[node] : update_ptr[node + 1]]
-        block = panels[panel_ptr[node] : panel_ptr[node + 1]]
-        own_rows = np.arange(starts[node], ends[node])
-        factor[np.ix_(own_rows, own_rows)] = np.tril(block[: own * own].reshape(own, own))
-        factor[np.ix_(update, own_rows)] = block[own * own :].reshape(own, update.size).T
-    matrix, _ = region_system(image, mask)  # numbers the hole row-major, as np.nonzero does
-    expected = matrix.toarray()[np.ix_(order, order)]
-    assert np.abs(factor @ factor.T - expected).max() < 1e-9
 
 
 @pytest.mark.parametrize("shape", [(7, 9), (8, 8), (5, 3)])

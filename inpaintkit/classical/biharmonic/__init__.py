@@ -12,10 +12,6 @@ from ...params import check_float, check_int
 
 __all__ = ["Biharmonic"]
 
-# Nested-dissection pieces at most this large are eliminated as one dense block.
-_LEAF_SIZE = 32
-
-
 @register(
     "biharmonic",
     family="diffusion",
@@ -114,19 +110,8 @@ class Biharmonic(Inpainter):
 def biharmonic_numba(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Fill the hole of ``image`` (H, W, C) float64 where ``mask`` (H, W) is True, by the numba
     sparse Cholesky solver; returns a new array clipped per channel to the known range."""
-    from ._numba import nested_dissection, numeric_factor, solve_and_scatter, symbolic_factor
+    from ._numba import biharmonic_solve
 
-    height, width = mask.shape
-    ys, xs = np.nonzero(mask)
-    ys, xs = ys.astype(np.int64), xs.astype(np.int64)
-    order, starts, ends, parents = nested_dissection(ys, xs, _LEAF_SIZE)
-    rank, child_ptr, child_idx, update_ptr, update_idx, panel_ptr, stack_size = symbolic_factor(
-        order, starts, ends, parents, ys, xs, height, width
-    )
-    panels = numeric_factor(
-        order, starts, ends, child_ptr, child_idx, update_ptr, update_idx, panel_ptr, stack_size, rank, ys, xs
-    )
-    out = image.copy()
-    solve_and_scatter(image, order, starts, ends, update_ptr, update_idx, panel_ptr, panels, rank, ys, xs, out)
+    out = biharmonic_solve(image, mask)
     known = image[~mask]
     return np.clip(out, known.min(axis=0), known.max(axis=0), out=out)
