@@ -31,7 +31,7 @@ def _public_names() -> dict[str, list[str]]:
         "inpaintkit.errors": inpaintkit.errors,
         "inpaintkit.params": inpaintkit.params,
     }
-    for optional in ("masks", "metrics", "datasets", "io", "compare"):
+    for optional in ("masks", "metrics", "datasets", "io", "compare", "classical.patchmatch"):
         try:
             modules[f"inpaintkit.{optional}"] = __import__(f"inpaintkit.{optional}", fromlist=["_"])
         except ImportError:
