@@ -24,3 +24,11 @@ def test_ci_runs_the_readme_test_command():
     ci_script = (ROOT / ".ci" / "run").read_text()
     assert test_command in ci_script.splitlines()
     assert ci_script.index("torch==2.13.0") < ci_script.index('-e ".[test')
+
+
+def test_python_example_runs():
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"```python\n(.*?)\n```", readme, re.S).group(1)
+    namespace: dict = {}
+    exec(compile(example, "README.md", "exec"), namespace)  # its own asserts check the contract
+    assert namespace["out"].shape == namespace["image"].shape
