@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("safetensors")
+import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
 from inpaintkit.deep import checkpoints  # noqa: E402
 from inpaintkit.errors import WeightsError  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
 from inpaintkit.api import InpainterInfo  # noqa: E402
 from inpaintkit.deep import checkpoints  # noqa: E402

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
 from skimage import data  # noqa: E402
 

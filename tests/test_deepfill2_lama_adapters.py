@@ -12,7 +12,7 @@ import pytest
 import inpaintkit as ik
 from inpaintkit.errors import InvalidParameterError, ShapeMismatchError, WeightsError
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (the test extra installs it: a missing torch must fail, not skip)
 
 from inpaintkit.deep import checkpoints  # noqa: E402
 from inpaintkit.deep.deepfill2 import DeepFillV2, DeepFillV2Generator  # noqa: E402
