@@ -10,34 +10,9 @@ from inpaintkit.deep.deepfill2.network import DeepFillV2Generator, SNPatchGANDis
 from inpaintkit.deep.lama.network import FFCResNetGenerator, NLayerDiscriminator
 from inpaintkit.errors import InvalidImageError, ShapeMismatchError
 
+from .deep_helpers import assert_every_parameter_learns, image_and_mask, n_params, one_thread_and_seed  # noqa: F401
 
-@pytest.fixture(autouse=True)
-def _one_thread_and_seed():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _n_params(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def _image_and_mask(h: int = 64, w: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
-    image = torch.rand(1, 3, h, w)
-    mask = torch.zeros(1, 1, h, w)
-    mask[..., h // 4 : h // 2 + 4, w // 4 : w // 2 + 8] = 1.0
-    return image, mask
-
-
-def _assert_every_parameter_learns(module: torch.nn.Module) -> None:
-    # Biases right before a batch norm get a zero gradient by design: check the weights.
-    dead = [
-        name for name, p in module.named_parameters()
-        if p.grad is None or not torch.isfinite(p.grad).all() or (name.endswith("weight") and not p.grad.any())
-    ]
-    assert not dead, f"parameters without a (finite) gradient: {dead[:5]}"
+pytestmark = pytest.mark.usefixtures("one_thread_and_seed")
 
 
 # --------------------------------------------------------------------------- DeepFill v2
@@ -45,12 +20,12 @@ def _assert_every_parameter_learns(module: torch.nn.Module) -> None:
 
 def test_deepfill2_parameter_counts_are_the_official_ones():
     generator = DeepFillV2Generator()
-    assert _n_params(generator) == 4_052_478
-    assert (_n_params(generator.stage1), _n_params(generator.stage2)) == (1_631_151, 2_421_327)
-    assert _n_params(SNPatchGANDiscriminator()) == 5_946_816
+    assert n_params(generator) == 4_052_478
+    assert (n_params(generator.stage1), n_params(generator.stage2)) == (1_631_151, 2_421_327)
+    assert n_params(SNPatchGANDiscriminator()) == 5_946_816
     # The sketch channel adds one input channel to the first layer of each network.
-    assert _n_params(DeepFillV2Generator(user_guided=True)) == 4_052_478 + 48 * 5 * 5
-    assert _n_params(SNPatchGANDiscriminator(user_guided=True)) == 5_946_816 + 64 * 5 * 5
+    assert n_params(DeepFillV2Generator(user_guided=True)) == 4_052_478 + 48 * 5 * 5
+    assert n_params(SNPatchGANDiscriminator(user_guided=True)) == 5_946_816 + 64 * 5 * 5
 
 
 def test_deepfill2_state_dict_uses_the_pytorch_port_names():
@@ -68,18 +43,18 @@ def test_deepfill2_state_dict_uses_the_pytorch_port_names():
 @pytest.mark.parametrize("padding", ["symmetric", "tf"])
 def test_deepfill2_generator_forward_and_backward(padding):
     generator = DeepFillV2Generator(padding=padding)
-    image, mask = _image_and_mask(40, 56)
+    image, mask = image_and_mask(40, 56)
     coarse, refined, flow = generator(image * 2 - 1, mask)
     assert coarse.shape == refined.shape == (1, 3, 40, 56)
     assert flow.shape == (1, 2, 5, 7) and flow.dtype == torch.int64
     assert coarse.abs().max() <= 1 and refined.abs().max() <= 1
     (coarse.abs().mean() + refined.abs().mean()).backward()
-    _assert_every_parameter_learns(generator)
+    assert_every_parameter_learns(generator)
 
 
 def test_deepfill2_generator_ignores_what_the_hole_holds():
     generator = DeepFillV2Generator().eval()
-    image, mask = _image_and_mask()
+    image, mask = image_and_mask()
     scribbled = image.clone()
     scribbled[mask.expand_as(image) > 0] = torch.rand(int(mask.sum()) * 3)
     with torch.no_grad():
@@ -90,7 +65,7 @@ def test_deepfill2_generator_ignores_what_the_hole_holds():
 
 def test_deepfill2_user_guided_mode_uses_the_sketch_inside_the_hole_only():
     generator = DeepFillV2Generator(user_guided=True).eval()
-    image, mask = _image_and_mask()
+    image, mask = image_and_mask()
     edge = torch.zeros_like(mask)
     edge[..., 20:22, :] = 1.0  # a horizontal stroke crossing the hole and the known area
     outside_only = edge * (1 - mask)
@@ -107,7 +82,7 @@ def test_deepfill2_user_guided_mode_uses_the_sketch_inside_the_hole_only():
 
 
 def test_deepfill2_generator_checks_its_input_size():
-    image, mask = _image_and_mask(36, 64)
+    image, mask = image_and_mask(36, 64)
     with pytest.raises(InvalidImageError, match="multiples of 8"):
         DeepFillV2Generator()(image, mask)
 
@@ -115,11 +90,11 @@ def test_deepfill2_generator_checks_its_input_size():
 @pytest.mark.parametrize("padding", ["symmetric", "tf"])
 def test_sn_patchgan_forward_and_backward(padding):
     discriminator = SNPatchGANDiscriminator(padding=padding)
-    image, mask = _image_and_mask(64, 128)
+    image, mask = image_and_mask(64, 128)
     scores = discriminator(image * 2 - 1, mask)
     assert scores.shape == (1, 256 * 1 * 2)  # 256 channels at 1/64 resolution, flattened
     torch.relu(1 - scores).mean().backward()  # the hinge loss on real samples
-    _assert_every_parameter_learns(discriminator)
+    assert_every_parameter_learns(discriminator)
 
 
 def test_sn_patchgan_weights_have_unit_spectral_norm():
@@ -127,7 +102,7 @@ def test_sn_patchgan_weights_have_unit_spectral_norm():
     raw = discriminator.conv3.conv_sn.parametrizations.weight.original.detach()
     raw_sigma = torch.linalg.matrix_norm(raw.flatten(1), ord=2)
     for _ in range(10):  # each training-mode call runs one power iteration
-        discriminator(*_image_and_mask(32, 32))
+        discriminator(*image_and_mask(32, 32))
     weight = discriminator.conv3.conv_sn.weight  # the normalised weight the convolution uses
     sigma = torch.linalg.matrix_norm(weight.detach().flatten(1), ord=2)
     assert abs(raw_sigma.item() - 1.0) > 0.1 and abs(sigma.item() - 1.0) < 2e-2
@@ -143,9 +118,9 @@ def big_lama() -> FFCResNetGenerator:
 
 
 def test_lama_parameter_counts_are_the_official_ones(big_lama):
-    assert _n_params(big_lama) == 50_975_875
-    assert _n_params(FFCResNetGenerator(n_blocks=9)) == 27_048_835
-    assert _n_params(NLayerDiscriminator()) == 6_962_369
+    assert n_params(big_lama) == 50_975_875
+    assert n_params(FFCResNetGenerator(n_blocks=9)) == 27_048_835
+    assert n_params(NLayerDiscriminator()) == 6_962_369
 
 
 def test_lama_state_dict_has_the_official_keys(big_lama):
@@ -162,18 +137,18 @@ def test_lama_state_dict_has_the_official_keys(big_lama):
 
 
 def test_big_lama_forward_and_backward(big_lama):
-    image, mask = _image_and_mask(32, 40)
+    image, mask = image_and_mask(32, 40)
     prediction = big_lama(image, mask)
     assert prediction.shape == (1, 3, 32, 40)
     assert prediction.min() >= 0 and prediction.max() <= 1
     prediction.mean().backward()
-    _assert_every_parameter_learns(big_lama)
+    assert_every_parameter_learns(big_lama)
     big_lama.zero_grad(set_to_none=True)
 
 
 def test_lama_ignores_what_the_hole_holds():
     generator = FFCResNetGenerator(n_blocks=9).eval()
-    image, mask = _image_and_mask()
+    image, mask = image_and_mask()
     scribbled = torch.where(mask > 0, torch.rand_like(image), image)
     with torch.no_grad():
         torch.testing.assert_close(generator(image, mask), generator(scribbled, mask), rtol=0, atol=0)
@@ -183,9 +158,9 @@ def test_lama_ignores_what_the_hole_holds():
 
 def test_lama_discriminator_forward_and_backward():
     discriminator = NLayerDiscriminator()
-    image, _ = _image_and_mask()
+    image, _ = image_and_mask()
     logits, features = discriminator(image)
     assert logits.shape == (1, 1, 7, 7)
     assert [f.shape[1] for f in features] == [64, 128, 256, 512, 512]
     (logits.mean() + sum(f.mean() for f in features)).backward()
-    _assert_every_parameter_learns(discriminator)
+    assert_every_parameter_learns(discriminator)

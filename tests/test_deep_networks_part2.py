@@ -30,18 +30,9 @@ from inpaintkit.deep.glcic.network import (
 from inpaintkit.deep.pconv.network import PConvUNet
 from inpaintkit.errors import InvalidImageError, InvalidParameterError, ShapeMismatchError
 
+from .deep_helpers import assert_every_parameter_learns, image_and_mask, n_params, one_thread_and_seed  # noqa: F401
 
-@pytest.fixture(autouse=True)
-def _one_thread_and_seed():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _n_params(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+pytestmark = pytest.mark.usefixtures("one_thread_and_seed")
 
 
 def _close_to(count: int, millions: float) -> bool:
@@ -49,24 +40,8 @@ def _close_to(count: int, millions: float) -> bool:
     return abs(count - millions * 1e6) <= 0.005 * millions * 1e6
 
 
-def _image_and_mask(h: int, w: int, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
-    image = torch.rand(batch, 3, h, w)
-    mask = torch.zeros(batch, 1, h, w)
-    mask[..., h // 4 : h // 2 + 4, w // 4 : w // 2 + 8] = 1.0
-    return image, mask
-
-
 def _scribble_in_hole(image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return torch.where(mask > 0, torch.rand_like(image) * 4 - 2, image)
-
-
-def _assert_every_parameter_learns(module: torch.nn.Module) -> None:
-    # Biases right before a batch norm get a zero gradient by design: check the weights.
-    dead = [
-        name for name, p in module.named_parameters()
-        if p.grad is None or not torch.isfinite(p.grad).all() or (name.endswith("weight") and not p.grad.any())
-    ]
-    assert not dead, f"parameters without a (finite) gradient: {dead[:5]}"
 
 
 # --------------------------------------------------------------------------- Context Encoder
@@ -80,11 +55,11 @@ def context_encoder() -> ContextEncoderGenerator:
 
 def test_context_encoder_parameter_counts(context_encoder):
     # deep-methods.md 2.1: G 71.1M with nBottleneck=4000 (7.2M with the default 100), D 2.77M.
-    assert _n_params(context_encoder) == 71_130_531 and _close_to(71_130_531, 71.1)
-    assert _close_to(_n_params(ContextEncoderGenerator(bottleneck_channels=100)), 7.2)
-    assert _n_params(ContextEncoderDiscriminator()) == 2_766_529 and _close_to(2_766_529, 2.77)
+    assert n_params(context_encoder) == 71_130_531 and _close_to(71_130_531, 71.1)
+    assert _close_to(n_params(ContextEncoderGenerator(bottleneck_channels=100)), 7.2)
+    assert n_params(ContextEncoderDiscriminator()) == 2_766_529 and _close_to(2_766_529, 2.77)
     # The paper's channel-wise FC layer: m * n^4 weights (+ m * n^2 biases), not m^2 * n^4.
-    assert _n_params(ChannelwiseFullyConnected(512, 4)) == 512 * 4**4 + 512 * 4**2
+    assert n_params(ChannelwiseFullyConnected(512, 4)) == 512 * 4**4 + 512 * 4**2
 
 
 def test_context_encoder_geometry_constants():
@@ -108,7 +83,7 @@ def test_context_encoder_generator_forward_and_backward(bottleneck, context_enco
     centre = generator(image)
     assert centre.shape == (2, 3, 64, 64) and centre.abs().max() <= 1
     centre.square().mean().backward()
-    _assert_every_parameter_learns(generator)
+    assert_every_parameter_learns(generator)
     generator.zero_grad(set_to_none=True)
 
 
@@ -117,7 +92,7 @@ def test_context_encoder_discriminator_forward_and_backward():
     logits = discriminator(torch.rand(2, 3, 64, 64) * 2 - 1)
     assert logits.shape == (2,)
     F.binary_cross_entropy_with_logits(logits, torch.ones(2)).backward()
-    _assert_every_parameter_learns(discriminator)
+    assert_every_parameter_learns(discriminator)
 
 
 def test_context_encoder_sees_the_overlap_band_but_not_the_hole(context_encoder):
@@ -150,12 +125,12 @@ def test_context_encoder_checks_its_fixed_size(context_encoder):
 
 def test_glcic_parameter_counts():
     # deep-methods.md 2.2: completion network about 6.07M, global D 25.8M, local D 19.3M.
-    completion = _n_params(CompletionNetwork())
-    global_d, local_d = _n_params(GlobalDiscriminator()), _n_params(LocalDiscriminator())
+    completion = n_params(CompletionNetwork())
+    global_d, local_d = n_params(GlobalDiscriminator()), n_params(LocalDiscriminator())
     assert completion == 6_072_131 and _close_to(completion, 6.07)
     assert global_d == 25_808_384 and _close_to(global_d, 25.8)
     assert local_d == 19_253_248 and _close_to(local_d, 19.3)
-    assert _n_params(GLCICDiscriminator()) == global_d + local_d + 2048 + 1  # concat -> FC 1
+    assert n_params(GLCICDiscriminator()) == global_d + local_d + 2048 + 1  # concat -> FC 1
 
 
 def test_glcic_middle_layers_are_dilated_2_4_8_16():
@@ -179,17 +154,17 @@ def test_glcic_receptive_field_spans_about_300_pixels():
 
 def test_glcic_completion_forward_and_backward():
     net = CompletionNetwork()
-    image, mask = _image_and_mask(32, 48)
+    image, mask = image_and_mask(32, 48)
     prediction = net(image, mask)
     assert prediction.shape == (1, 3, 32, 48) and 0 <= prediction.min() and prediction.max() <= 1
     prediction.mean().backward()
-    _assert_every_parameter_learns(net)
+    assert_every_parameter_learns(net)
     assert "pixel_mean" in net.state_dict()
 
 
 def test_glcic_completion_ignores_what_the_hole_holds():
     net = CompletionNetwork(pixel_mean=(0.4, 0.45, 0.5)).eval()
-    image, mask = _image_and_mask(32, 48)
+    image, mask = image_and_mask(32, 48)
     with torch.no_grad():
         torch.testing.assert_close(net(_scribble_in_hole(image, mask), mask), net(image, mask), rtol=0, atol=0)
     with pytest.raises(InvalidImageError, match="multiples of 4"):
@@ -204,7 +179,7 @@ def test_glcic_discriminators_forward_and_backward():
     logits = discriminator(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 32, 32))
     assert logits.shape == (2,)
     F.binary_cross_entropy_with_logits(logits, torch.zeros(2)).backward()
-    _assert_every_parameter_learns(discriminator)
+    assert_every_parameter_learns(discriminator)
     assert discriminator.global_discriminator.fc.in_features == 512  # 512 channels x 1 x 1
     with pytest.raises(InvalidImageError, match="32, 32"):
         discriminator(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64))
@@ -218,14 +193,14 @@ def test_glcic_discriminators_forward_and_backward():
 def test_deepfill1_parameter_counts_and_names():
     # deep-methods.md 2.3: about 3.60M, stage 1 1.45M.
     generator = DeepFillV1Generator()
-    total, coarse = _n_params(generator), _n_params(generator.coarse_generator)
+    total, coarse = n_params(generator), n_params(generator.coarse_generator)
     assert total == 3_601_542 and _close_to(total, 3.60)
     assert coarse == 1_448_227 and _close_to(coarse, 1.45)
     # Critics from the official layer list: 5x5 convs (+bias), then a dense layer to 1.
     local_convs = (3 * 64 + 64 * 128 + 128 * 256 + 256 * 512) * 25 + (64 + 128 + 256 + 512)
     global_convs = (3 * 64 + 64 * 128 + 128 * 256 + 256 * 256) * 25 + (64 + 128 + 256 + 256)
-    assert _n_params(LocalCritic()) == local_convs + 512 * 8 * 8 + 1 == 4_339_329
-    assert _n_params(GlobalCritic()) == global_convs + 256 * 16 * 16 + 1 == 2_733_441
+    assert n_params(LocalCritic()) == local_convs + 512 * 8 * 8 + 1 == 4_339_329
+    assert n_params(GlobalCritic()) == global_convs + 256 * 16 * 16 + 1 == 2_733_441
     shapes = {k: tuple(v.shape) for k, v in generator.state_dict().items()}
     assert len(shapes) == 84  # 42 convolutions, the PyTorch port's keys
     assert shapes["coarse_generator.conv1.conv.weight"] == (32, 5, 5, 5)
@@ -240,18 +215,18 @@ def test_deepfill1_parameter_counts_and_names():
 @pytest.mark.parametrize("padding", ["symmetric", "tf"])
 def test_deepfill1_generator_forward_and_backward(padding):
     generator = DeepFillV1Generator(padding=padding)
-    image, mask = _image_and_mask(40, 56)
+    image, mask = image_and_mask(40, 56)
     coarse, refined, flow = generator(image * 2 - 1, mask)
     assert coarse.shape == refined.shape == (1, 3, 40, 56)
     assert flow.shape == (1, 2, 5, 7) and flow.dtype == torch.int64
     assert coarse.abs().max() <= 1 and refined.abs().max() <= 1
     (coarse.abs().mean() + refined.abs().mean()).backward()
-    _assert_every_parameter_learns(generator)
+    assert_every_parameter_learns(generator)
 
 
 def test_deepfill1_ignores_the_hole_and_attends_to_the_background_only():
     generator = DeepFillV1Generator().eval()
-    image, mask = _image_and_mask(64, 64)
+    image, mask = image_and_mask(64, 64)
     image = image * 2 - 1
     with torch.no_grad():
         first = generator(image, mask)
@@ -280,7 +255,7 @@ def test_deepfill1_critics_forward_backward_and_gradient_penalty():
     (grad,) = torch.autograd.grad(local_scores.sum(), patch, create_graph=True)
     penalty = (grad.flatten(1).norm(dim=1) - 1).square().mean()
     (global_scores.mean() - local_scores.mean() + 10 * penalty).backward()
-    _assert_every_parameter_learns(critics)
+    assert_every_parameter_learns(critics)
     with pytest.raises(InvalidImageError, match="32, 32"):
         critics(image, image)
     assert GlobalCritic(in_channels=4).dis_conv_module.conv1.conv.in_channels == 4  # GAN_WITH_MASK
@@ -293,7 +268,7 @@ def test_pconv_parameter_counts_with_bias_free_hidden_convolutions():
     # deep-methods.md 2.5: 25.78M (7 levels) and 32.86M (8 levels), hidden convs bias-free.
     for layers, millions, exact in ((7, 25.78, 25_779_796), (8, 32.86, 32_859_732)):
         net = PConvUNet(layers)
-        count = _n_params(net)
+        count = n_params(net)
         assert count == exact and round(count / 1e6, 2) == millions and _close_to(count, millions)
         assert [name for name, _ in net.named_parameters() if name.endswith("bias") and ".conv." in name] == [
             "dec_1.conv.bias"
@@ -308,27 +283,27 @@ def pconv7() -> PConvUNet:
 
 
 def test_pconv7_forward_and_backward(pconv7):
-    image, mask = _image_and_mask(128, 128, batch=2)  # the 1x1 deepest level needs batch > 1 for BN
+    image, mask = image_and_mask(128, 128, batch=2)  # the 1x1 deepest level needs batch > 1 for BN
     output = pconv7(image * 2 - 1, mask)
     assert output.shape == (2, 3, 128, 128) and torch.isfinite(output).all()
     output.abs().mean().backward()
-    _assert_every_parameter_learns(pconv7)
+    assert_every_parameter_learns(pconv7)
     pconv7.zero_grad(set_to_none=True)
 
 
 @pytest.mark.slow
 def test_pconv8_forward_and_backward_at_256():
     net = PConvUNet(8).eval()  # batch 1 at the 1x1 deepest level: running statistics
-    image, mask = _image_and_mask(256, 256)
+    image, mask = image_and_mask(256, 256)
     output = net(image * 2 - 1, mask)
     assert output.shape == (1, 3, 256, 256)
     output.abs().mean().backward()
-    _assert_every_parameter_learns(net)
+    assert_every_parameter_learns(net)
 
 
 def test_pconv_hole_shrinks_level_by_level_and_is_gone_at_the_end(pconv7):
     net = pconv7.eval()
-    image, mask = _image_and_mask(128, 128)
+    image, mask = image_and_mask(128, 128)
     image = image * 2 - 1
     with torch.no_grad():
         output, masks = net(image, mask, return_masks=True)
@@ -347,13 +322,13 @@ def test_pconv_freezes_encoder_batch_norm_for_fine_tuning():
     net = PConvUNet(4, freeze_encoder_bn=True).train()
     assert not net.enc_2.bn.training and net.dec_2.bn.training
     before = net.enc_2.bn.running_mean.clone()
-    net(*_image_and_mask(32, 32, batch=2))
+    net(*image_and_mask(32, 32, batch=2))
     assert torch.equal(net.enc_2.bn.running_mean, before)
     assert not torch.equal(net.dec_2.bn.running_mean, torch.zeros(128))
 
 
 def test_pconv_checks_its_input():
-    image, mask = _image_and_mask(64, 64)
+    image, mask = image_and_mask(64, 64)
     with pytest.raises(InvalidImageError, match="multiples of 128"):
         PConvUNet(7)(image, mask)
     with pytest.raises(ShapeMismatchError, match="mask"):

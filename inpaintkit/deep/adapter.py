@@ -137,6 +137,9 @@ class DeepInpainter(Inpainter):
             network = self.build_network(config)
             apply_state_dict(network, state, source=source)
             self.network = network.eval()
+            # A network whose depth comes from its weights (LaMa, PConv) sets its own multiple.
+            self.multiple = getattr(network, "size_multiple", self.multiple)
+            check_int("max_size", self.max_size, low=self.multiple)
         elif self.info.needs_weights:
             raise WeightsError(f"weights: {self.info.name!r} needs weights=<path>; {self.weights_hint}")
 

@@ -114,7 +114,6 @@ class LaMa(DeepInpainter):
                 f"(Big LaMa has {BIG_LAMA_BLOCKS}, LaMa-Fourier {LAMA_FOURIER_BLOCKS}); pass the matching "
                 "weights, or n_blocks=None to accept these"
             )
-        self.multiple = network.size_multiple  # 2 ** n_downsampling
         return network
 
     def _fill(self, images: torch.Tensor, masks: torch.Tensor, ctx: Context, render: Render | None) -> torch.Tensor:

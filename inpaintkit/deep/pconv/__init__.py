@@ -11,7 +11,6 @@ from typing import Any
 import torch
 
 from ...api import Context
-from ...params import check_int
 from .._table import registered
 from ..adapter import DeepInpainter, Render
 from .network import VALUE_RANGE, PConvUNet
@@ -70,33 +69,6 @@ class PartialConvolution(DeepInpainter):
         "inpaintkit.deep.checkpoints.save_checkpoint(path, PConvUNet(layers=7), method='pconv', "
         "config={'layers': 7}) after training or converting (see PConvUNet's docstring for the naoto0804 port)"
     )
-
-    def __init__(
-        self,
-        *,
-        weights: Any = None,
-        device: str = "auto",
-        strategy: str = "crop",
-        max_size: int = 1024,
-        crop_margin: int = 128,
-        backend: str = "auto",
-        callback: Any = None,
-        progress: bool = False,
-        n_threads: int | None = None,
-    ) -> None:
-        super().__init__(
-            weights=weights,
-            device=device,
-            strategy=strategy,
-            max_size=max_size,
-            crop_margin=crop_margin,
-            backend=backend,
-            callback=callback,
-            progress=progress,
-            n_threads=n_threads,
-        )
-        self.multiple = self.network.size_multiple
-        check_int("max_size", self.max_size, low=self.multiple)
 
     def build_network(self, config: dict[str, Any]) -> PConvUNet:
         return PConvUNet(**config)
