@@ -22,15 +22,18 @@ from .api import (
 )
 
 from . import classical, deep  # noqa: E402,F401  (registers the methods)
+from .comparison import Report, compare, read_report  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "FAMILIES",
     "Context",
+    "Report",
     "Inpainter",
     "InpainterInfo",
     "backends",
+    "compare",
     "datasets",
     "errors",
     "io",
@@ -39,6 +42,7 @@ __all__ = [
     "inpaint",
     "inpainter_info",
     "list_inpainters",
+    "read_report",
     "register",
     "register_lazy",
     "__version__",

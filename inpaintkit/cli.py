@@ -4,6 +4,8 @@
     inpaintkit info METHOD
     inpaintkit run IMAGE --mask MASK -m METHOD -o OUT [--backend B] [--param key=value ...]
     inpaintkit demo [-m METHOD] [-o DIR]
+    inpaintkit compare -m METHODS [--suite S | --images DIR --masks DIR] -o OUT [--timeout S] [--workers N] [--scheduler ADDR]
+    inpaintkit train METHOD --data DIR --size S --batch N --steps N --out RUN_DIR [--device cuda] [--resume]
 
 IMAGE and MASK may be folders: images are paired with masks of the same file stem. Errors
 print one line (``inpaintkit: error: ...``) and exit with status 2.
@@ -228,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", type=int, default=256, help="side of the square image (default 256)")
     demo.add_argument("--seed", type=int, default=0, help="seed of the free-form mask (default 0)")
     demo.set_defaults(run=_command_demo)
+
+    from .comparison import _cli as compare_cli
+    from .train import _cli as train_cli
+
+    compare_cli.add_command(commands)
+    train_cli.add_command(commands)
     return parser
 
 

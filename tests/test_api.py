@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -31,11 +32,8 @@ def _public_names() -> dict[str, list[str]]:
         "inpaintkit.errors": inpaintkit.errors,
         "inpaintkit.params": inpaintkit.params,
     }
-    for optional in ("masks", "metrics", "datasets", "io", "compare", "classical.patchmatch"):
-        try:
-            modules[f"inpaintkit.{optional}"] = __import__(f"inpaintkit.{optional}", fromlist=["_"])
-        except ImportError:
-            pass
+    for submodule in ("masks", "metrics", "datasets", "io", "comparison", "classical.patchmatch", "train"):
+        modules[f"inpaintkit.{submodule}"] = importlib.import_module(f"inpaintkit.{submodule}")
     return {name: sorted(module.__all__) for name, module in modules.items()}
 
 
