@@ -38,7 +38,7 @@ def _numba_nnf(source, target, source_ok, update, initial, patch, iterations, ti
 # ---------------------------------------------------------------------------- kernels vs reference
 
 
-@pytest.mark.parametrize("channels,patch", [(3, 3), (1, 4)])
+@pytest.mark.parametrize("channels,patch", [(3, 3), (1, 4), (4, 3)])
 @pytest.mark.parametrize("schedule,tile", [("sequential", None), ("tiled", (4, 5))])
 def test_numba_kernel_matches_reference(channels, patch, schedule, tile):
     source, target, source_ok, update, initial = _random_problem(channels, patch)
@@ -51,6 +51,21 @@ def test_numba_kernel_matches_reference(channels, patch, schedule, tile):
     np.testing.assert_array_equal(field, expected[0])
     np.testing.assert_array_equal(distance, expected[1])
     assert source_ok[field[update][:, 0], field[update][:, 1]].all()
+
+
+def test_numba_kernel_matches_reference_with_many_tied_distances():
+    """Two-level images make most distances tie: early termination and skipped candidates must
+    leave every tie to the smallest (row, column), as in the reference."""
+    source, target, source_ok, update, initial = _random_problem(3, 3, seed=9)
+    source, target = np.round(source), np.round(target)
+    for schedule, tile in (("sequential", update.shape), ("tiled", (5, 4))):
+        expected = nnf_reference(
+            source, target, 3, 3, source_ok=source_ok, update=update, initial=initial, key=KEY,
+            schedule=schedule, tile=tile,
+        )
+        field, distance = _numba_nnf(source, target, source_ok, update, initial, 3, 3, tile)
+        np.testing.assert_array_equal(field, expected[0])
+        np.testing.assert_array_equal(distance, expected[1])
 
 
 def test_numba_result_does_not_depend_on_thread_count():
@@ -266,10 +281,12 @@ def test_callback_reports_every_level_and_em_iteration():
     out = inpainter.inpaint(texture, mask)
     levels = seen[0][1]["levels"]
     assert levels == 3
-    assert [step for step, _ in seen] == list(range(2 * levels))
-    assert [(s["level"], s["em_iteration"]) for _, s in seen] == [(lv, em) for lv in range(levels) for em in range(2)]
-    sides = [s["image"].shape[0] for _, s in seen[::2]]
-    assert sides == sorted(sides) and sides[-1] == 64
+    # 2 EM iterations at the finest level, 4 one halving coarser, 6 at the coarsest
+    expected = [(lv, em) for lv, count in enumerate((6, 4, 2)) for em in range(count)]
+    assert [step for step, _ in seen] == list(range(len(expected)))
+    assert [(s["level"], s["em_iteration"]) for _, s in seen] == expected
+    sides = [s["image"].shape[0] for _, s in seen]
+    assert sides == sorted(sides) and sides[-1] == 64 and sides[0] == 16
     np.testing.assert_array_equal(seen[-1][1]["image"][mask], out[mask])
 
 

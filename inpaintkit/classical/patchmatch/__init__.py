@@ -18,7 +18,7 @@ from ...errors import InsufficientContextError
 from ...params import check_int, check_odd, check_seed
 from ._common import combine, seed_key
 from ._field import BACKENDS, DEFAULT_SCHEDULE, NNFResult, nnf, run_nnf
-from ._xp import complete, usable_levels, vote, window_count
+from ._xp import complete, em_schedule, usable_levels, vote, window_count
 
 __all__ = ["PatchMatchInpainter", "nnf", "NNFResult"]
 
@@ -43,7 +43,8 @@ class PatchMatchInpainter(Inpainter):
     The image and hole are reduced to a pyramid (2x2 averages of the known pixels; a coarse
     pixel is known when any of its four is). From the coarsest level up, the hole is first
     guessed (pull-push at the coarsest level, a vote with the upsampled field above it),
-    then ``em_iterations`` times:
+    then, ``em_iterations`` times at the finest level and ``k + 1`` times as often at the
+    level ``k`` halvings coarser (coarse iterations are cheap and decide the fill's layout):
 
     1. *E-step*: the nearest-neighbour field (:func:`nnf`, ``nnf_iterations`` rounds) from
        every patch that touches the hole to the patches lying wholly in the known region,
@@ -70,7 +71,8 @@ class PatchMatchInpainter(Inpainter):
         is made whose sides are shorter than ``2 * patch_size`` or that has no fully known
         patch.
     em_iterations : int
-        Field-then-vote iterations per level.
+        Field-then-vote iterations at the finest level; the level ``k`` halvings coarser
+        runs ``(k + 1) * em_iterations``.
     nnf_iterations : int
         PatchMatch rounds in each E-step.
     seed : int
@@ -159,8 +161,9 @@ class PatchMatchInpainter(Inpainter):
 
         report = None
         if ctx.reporting:
-            ctx.start(levels * self.em_iterations, unit="EM step")
-            counter = iter(range(levels * self.em_iterations))
+            steps = sum(em_schedule(self.em_iterations, levels))
+            ctx.start(steps, unit="EM step")
+            counter = iter(range(steps))
 
             def report(level: int, em_iteration: int, current: Any) -> None:
                 ctx.step(

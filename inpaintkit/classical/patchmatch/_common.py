@@ -174,22 +174,26 @@ def random_search(source, target, source_ok, field, dist, ty, tx, patch, channel
     field[ty, tx, 1] = best_column
 
 
-def initialise(source, target, source_ok, valid_list, update, field, dist, ty, tx, patch, channels, key):
-    """The starting match of one target patch and its distance.
+def draw_initial(source_ok, valid_list, update, field, ty, tx, key):
+    """The starting match of one target patch, in ``field``.
 
     A patch to update whose entry in ``field`` is not a valid source patch draws one
     uniformly from ``valid_list`` (flat indices of the valid source patches; iteration 0 of
-    the random stream). Entries that are not valid get an infinite distance.
+    the random stream).
     """
-    row = field[ty, tx, 0]
-    column = field[ty, tx, 1]
-    if update[ty, tx] and not is_valid_source(source_ok, row, column):
+    if update[ty, tx] and not is_valid_source(source_ok, field[ty, tx, 0], field[ty, tx, 1]):
         draw = combine(patch_key(key, 0, ty, tx), np.uint64(0))
         flat = valid_list[uniform_below(draw, valid_list.shape[0])]
         row = flat // source_ok.shape[1]
-        column = flat - row * source_ok.shape[1]
         field[ty, tx, 0] = row
-        field[ty, tx, 1] = column
+        field[ty, tx, 1] = flat - row * source_ok.shape[1]
+
+
+def initialise(source, target, source_ok, valid_list, update, field, dist, ty, tx, patch, channels, key):
+    """:func:`draw_initial`, then the match's distance (infinite where it is not valid)."""
+    draw_initial(source_ok, valid_list, update, field, ty, tx, key)
+    row = field[ty, tx, 0]
+    column = field[ty, tx, 1]
     if is_valid_source(source_ok, row, column):
         dist[ty, tx] = patch_ssd(source, target, row, column, ty, tx, patch, channels, np.inf)
     else:
@@ -203,7 +207,7 @@ def make_jitable() -> None:
 
     for helper in (
         mix32, combine, patch_key, uniform_below, is_better, is_valid_source, try_match, propagate, random_search,
-        initialise,
+        draw_initial, initialise,
     ):
         register_jitable(helper)
     # Inlined into its three callers (numba IR): as a call it doubles the time of the random
