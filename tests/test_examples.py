@@ -62,3 +62,22 @@ def test_efros_leung_texture_writes_a_figure(tmp_path):
     )
     with Image.open(output) as figure:
         assert figure.format == "PNG" and min(figure.size) > 100
+
+
+def test_history_tour_writes_a_figure_per_photo_and_the_table(tmp_path):
+    run_example("history_tour.py", "-o", str(tmp_path), "--quick", "--size", "40", "--photos", "astronaut,camera")
+    rows = [line.split(" | ") for line in (tmp_path / "history_tour.md").read_text().splitlines()[2:]]
+    assert [row[0].strip("| ") for row in rows] == ["astronaut"] * 5 + ["camera"] * 5
+    assert all(float(row[4]) >= 0 for row in rows), "every era finished (a number, not a status)"
+    years = [int(row[3]) for row in rows[:5]]
+    assert years == sorted(years), "oldest method first"
+    for case in ("astronaut-40-box", "camera-40-free_form"):
+        with Image.open(tmp_path / f"{case}.png") as figure:
+            assert figure.format == "PNG" and figure.size[0] > 3 * figure.size[1], "the hole and five eras in a row"
+    assert (tmp_path / "report" / "index.html").is_file()
+
+
+def test_every_example_is_listed_in_the_examples_readme():
+    listed = (EXAMPLES / "README.md").read_text()
+    missing = [p.name for p in EXAMPLES.glob("*.py") if p.name not in listed]
+    assert not missing, f"examples/README.md does not list {missing}"
