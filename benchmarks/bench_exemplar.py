@@ -2,6 +2,7 @@
 
     python benchmarks/bench_exemplar.py [--sizes 256 512] [--repeat 3] [--peer-python PATH]
                                         [--threads 1] [--numpy-up-to 128] [--gpu-sizes 512 1024]
+                                        [--no-lab]
 
 For each size, image (astronaut, chelsea, coffee) and mask (a centred 12% box; a free-form
 mask of about 25%), times ``criminisi`` (patch 9, whole-image search) on the numba backend
@@ -17,7 +18,8 @@ The peer gets what its API asks for: BGR uint8 and an integer 0/255 mask. Its ou
 read back and scored with ours. ``--numpy-up-to`` also times the numpy reference at sizes up
 to that (it is the slow, readable oracle); ``--gpu-sizes`` times the ``cupy`` backend (the
 exemplar search as a ``numba.cuda`` kernel) where a GPU is present. Mean-colour fill's
-hole-MAE is printed as the floor to beat. Times are wall-clock medians; CPU times (one run
+hole-MAE is printed as the floor to beat. ``--no-lab`` runs ours with ``lab=False`` (colours
+compared on their RGB values instead of the paper's CIE Lab). Times are wall-clock medians; CPU times (one run
 each) are printed too, because on a shared machine wall time is noisy: compare the CPU
 times with ``--threads 1`` (the peer runs on one core), the wall times on an idle machine.
 """
@@ -92,15 +94,15 @@ def cpu_seconds(function):
     return time.process_time() - start
 
 
-def compare(size, image_name, image, mask_name, mask, repeat, peer_python, numpy_up_to):
+def compare(size, image_name, image, mask_name, mask, repeat, peer_python, numpy_up_to, lab):
     """One row: ours (numba; numpy reference if small enough) and the peer on one case."""
-    ours = ik.Inpainter.create("criminisi", backend="numba")
+    ours = ik.Inpainter.create("criminisi", backend="numba", lab=lab)
     seconds, filled = median_time(lambda: ours.inpaint(image, mask), repeat=repeat)
     cpu = cpu_seconds(lambda: ours.inpaint(image, mask))
     row = [size, image_name, f"{mask_name} {masks.hole_ratio(mask):.0%}", f"{seconds:.2f}", f"{cpu:.2f}",
            f"{metrics.mae(filled, image, mask=mask):.4f}", f"{mean_fill_mae(image, mask):.4f}"]
     if size <= numpy_up_to:
-        reference = ik.Inpainter.create("criminisi", backend="numpy")
+        reference = ik.Inpainter.create("criminisi", backend="numpy", lab=lab)
         ref_seconds, ref_filled = median_time(lambda: reference.inpaint(image, mask), repeat=1, warmup=0)
         assert np.array_equal(ref_filled, filled), "numba and the numpy reference disagree"
         row.append(f"{ref_seconds:.1f} ({ref_seconds / seconds:.0f}x)")
@@ -132,13 +134,13 @@ def time_gpu(sizes):
     print(markdown_table(["size", "numba s", "cupy s", "numba / cupy", "same output"], rows))
 
 
-def run(sizes, repeat, peer_python, numpy_up_to):
+def run(sizes, repeat, peer_python, numpy_up_to, lab):
     rows = []
     for size in sizes:
         for image_name, image in images(size).items():
             holes = {"box": masks.box((size, size), ratio=0.12), "free-form": free_form_about((size, size))}
             for mask_name, mask in holes.items():
-                rows.append(compare(size, image_name, image, mask_name, mask, repeat, peer_python, numpy_up_to))
+                rows.append(compare(size, image_name, image, mask_name, mask, repeat, peer_python, numpy_up_to, lab))
                 print(" | ".join(map(str, rows[-1])), flush=True)
     header = ["size", "image", "mask", "ours s", "ours cpu s", "ours hole-MAE", "mean-fill hole-MAE",
               "numpy s (x numba)"]
@@ -156,11 +158,12 @@ def main():
     parser.add_argument("--numpy-up-to", type=int, default=0, help="also time the numpy reference up to this size")
     parser.add_argument("--gpu-sizes", type=int, nargs="*", default=[])
     parser.add_argument("--threads", type=int, default=None, help="numba threads (default: numba's)")
+    parser.add_argument("--no-lab", action="store_true", help="ours compares RGB values (lab=False)")
     args = parser.parse_args()
     if args.threads is not None:
         numba.set_num_threads(args.threads)
-    print(f"numba threads: {numba.get_num_threads()}")
-    run(args.sizes, args.repeat, args.peer_python, args.numpy_up_to)
+    print(f"numba threads: {numba.get_num_threads()}, lab={not args.no_lab}")
+    run(args.sizes, args.repeat, args.peer_python, args.numpy_up_to, not args.no_lab)
     if args.gpu_sizes:
         time_gpu(args.gpu_sizes)
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...api import Context, Inpainter, register
 from ...errors import InsufficientContextError
-from ...params import check_odd
+from ...params import check_bool, check_odd
 
 __all__ = ["Criminisi"]
 
@@ -44,6 +44,12 @@ class Criminisi(Inpainter):
         None searches the whole image for exemplars; an odd integer keeps only the source
         patches centred in that square around the target (faster, and more local; the whole
         image is searched when the square holds no source patch).
+    lab : bool
+        Compare colour patches in CIE Lab, as the paper does (perceptually uniform: a step
+        in any direction of colour weighs about what it looks); RGBA adds its alpha scaled
+        to L's 0-100 range. Gray images, and any image with ``lab=False``, are compared on
+        their own values. Integer images' colours are read as sRGB on 0-1, float images'
+        values as they are.
     backend, callback, progress, n_threads
         See :class:`~inpaintkit.Inpainter`. ``numpy`` is the readable reference, ``numba``
         the fast CPU path, ``cupy`` the GPU path (exemplar search in a ``numba.cuda``
@@ -60,10 +66,13 @@ class Criminisi(Inpainter):
 
     Notes
     -----
-    Differences from the paper, all documented choices where it leaves freedom: the SSD is
-    computed on the working colours (the paper uses CIE Lab); exemplars come from the
-    input's known pixels only (not from pixels filled earlier); patches are clipped at the
-    image border (a border target compares its in-image pixels); ``alpha = 1``.
+    As in the paper: exemplars come from the source region, the input's known pixels (not
+    from pixels filled earlier); the isophote of a front pixel is the strongest gradient
+    among the known pixels of its patch; the SSD compares CIE Lab colours. Choices where the
+    paper leaves freedom: the front normal is the Sobel gradient of the unfilled indicator
+    (the paper smooths the contour's points); patches are clipped at the image border (a
+    border target compares its in-image pixels); ``alpha = 1`` (it scales every data term
+    alike, so the fill order does not depend on it).
 
     References
     ----------
@@ -86,6 +95,7 @@ class Criminisi(Inpainter):
         *,
         patch_size: int = 9,
         search_window: int | None = None,
+        lab: bool = True,
         backend: str = "auto",
         callback: Any = None,
         progress: bool = False,
@@ -96,6 +106,7 @@ class Criminisi(Inpainter):
         self.search_window = (
             None if search_window is None else check_odd("search_window", search_window, low=self.patch_size)
         )
+        self.lab = check_bool("lab", lab)
 
     def min_image_size(self) -> int:
         return self.patch_size
@@ -118,18 +129,20 @@ class Criminisi(Inpainter):
             from ._cuda import criminisi_cuda
 
             return criminisi_cuda(
-                image, mask, patch_size=self.patch_size, search_window=self.search_window, report=report
+                image, mask, patch_size=self.patch_size, search_window=self.search_window, lab=self.lab, report=report
             )
         from ._reference import criminisi_reference
 
         return criminisi_reference(
-            image, mask, patch_size=self.patch_size, search_window=self.search_window, report=report
+            image, mask, patch_size=self.patch_size, search_window=self.search_window, lab=self.lab, report=report
         )
 
     def _numba(self, image: np.ndarray, mask: np.ndarray, ctx: Context) -> np.ndarray:
+        import numba
+
         from ..efros_leung._reference import fully_known_centres
-        from ._numba import NO_SHIFT, paste, prepare_search, search, select_target
-        from ._reference import channel_mean, fill_front, step_state
+        from . import _numba as kernels
+        from ._reference import channel_mean, fill_front, search_features, step_state
 
         height, width, _ = image.shape
         half = self.patch_size // 2
@@ -140,26 +153,37 @@ class Criminisi(Inpainter):
         source = fully_known_centres(mask, half)
         source_integral = np.zeros((height + 1, width + 1), np.int64)
         source_integral[1:, 1:] = source.cumsum(axis=0).cumsum(axis=1)
+        pixels = np.ascontiguousarray(search_features(image, self.lab))
+        coarse = kernels.window_extrema(pixels, known, kernels.TILE)
+        fine = kernels.window_extrema(pixels, known, kernels.FINE_TILE)
         rows, cols = np.nonzero(mask)
         bbox = np.array([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1], np.int64)
         cache = np.zeros((3, height, width))
-        shift = np.full((2, height, width), NO_SHIFT, np.int64)
-        record = ctx.wants_state
+        row_best = np.full((2, height), -1.0)
+        row_x = np.full(height, -1, np.int64)
+        kernels.refresh_rows(gray, known, confidence, half, cache, bbox, row_best, row_x, 0, height)
+        shift = np.full((2, height, width), kernels.NO_SHIFT, np.int64)
         data_map, priority_map = np.zeros((height, width)), np.zeros((height, width))
         radius = -1 if self.search_window is None else self.search_window // 2
         remaining = int(mask.sum())
         step = 0
         while remaining > 0:
-            front = fill_front(known) if record else None
-            ty, tx, patch_confidence = select_target(
-                gray, known, confidence, half, bbox, cache, record, data_map, priority_map
+            front = None
+            if ctx.wants_state:
+                front = fill_front(known)
+                kernels.front_maps(known, cache, bbox, data_map, priority_map)
+            ty, tx, patch_confidence = kernels.select_target(row_best, row_x)
+            dy, dx, n_offsets, target, y_lo, y_hi, x_lo, x_hi, bound = kernels.prepare_search(
+                pixels, known, source, source_integral, shift, half, radius, ty, tx
             )
-            dy, dx, n_offsets, target, y_lo, y_hi, x_lo, x_hi, bound = prepare_search(
-                planes, known, source, source_integral, shift, half, radius, ty, tx
+            sy, sx = kernels.search(
+                pixels, source, source_integral, coarse, fine, dy, dx, n_offsets, target, y_lo, y_hi, x_lo, x_hi,
+                bound, numba.get_num_threads(),
             )
-            sy, sx = search(planes, source, dy, dx, n_offsets, target, y_lo, y_hi, x_lo, x_hi, bound)
-            n_filled = paste(planes, gray, known, confidence, shift, cache, half, ty, tx, sy, sx, patch_confidence)
-            remaining -= n_filled
+            remaining -= kernels.paste(
+                planes, gray, known, confidence, shift, cache, bbox, row_best, row_x, half, ty, tx, sy, sx,
+                patch_confidence,
+            )
             if ctx.reporting:
                 ctx.step(
                     step,

@@ -24,9 +24,11 @@ def criminisi_cuda(
     *,
     patch_size: int,
     search_window: int | None,
+    lab: bool = True,
     report: Callable[[int, Callable[[], dict[str, Any]]], None] | None = None,
 ) -> Any:
     """:func:`~._reference.criminisi_reference` with the exemplar search on the GPU."""
     return criminisi_reference(
-        image, mask, patch_size=patch_size, search_window=search_window, distances=cuda_window_distances, report=report
+        image, mask, patch_size=patch_size, search_window=search_window, lab=lab, distances=cuda_window_distances,
+        report=report,
     )

@@ -20,7 +20,8 @@ fill next by a priority that follows structure into the hole. One step:
 3. The exemplar is the source patch (a patch of the input whose pixels are all known)
    minimising the sum of squared differences over the target patch's known pixels, summed
    in a fixed order (the patch's rings from the rim inwards, row-major within a ring; then
-   channels); ties go to the smallest (y, x).
+   channels); ties go to the smallest (y, x). Colours are compared in CIE Lab, as in the
+   paper (:func:`search_features`).
    With ``search_window`` only source patches centred in that square around the target
    compete (all of them when the square holds none).
 4. The target patch's unfilled pixels are copied from the exemplar and take the
@@ -51,6 +52,51 @@ def channel_mean(image: Any) -> Any:
     for c in range(1, image.shape[-1]):
         gray += image[..., c]
     return gray / image.shape[-1]
+
+
+LAB_WHITE = (0.95047, 1.0, 1.08883)
+"""The D65 reference white (X, Y, Z)."""
+RGB_TO_XYZ = (
+    (0.412453, 0.357580, 0.180423),
+    (0.212671, 0.715160, 0.072169),
+    (0.019334, 0.119193, 0.950227),
+)
+"""Linear sRGB to CIE XYZ under D65."""
+ALPHA_TO_LAB = 100.0
+"""An alpha channel is compared scaled to the range of L (0-100)."""
+
+
+def cie_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIE Lab (D65) of sRGB values on the 0-1 scale, host (H, W, 3) float64 in and out.
+
+    The usual formulas (as in scikit-image's ``rgb2lab``), written out so that every backend
+    compares the same bits: values outside 0-1 (a float image in its own range) go through
+    the same curves (a cube root, not a clip).
+    """
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = [sum(linear[..., j] * RGB_TO_XYZ[i][j] for j in range(3)) / LAB_WHITE[i] for i in range(3)]
+    fx, fy, fz = (np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16.0 / 116.0) for t in xyz)
+    return np.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
+
+
+def search_features(image: Any, lab: bool) -> Any:
+    """The values the exemplar search compares, (H, W, C) on ``image``'s array module.
+
+    With ``lab``, RGB is compared in CIE Lab, as the paper does for its perceptual
+    uniformity (RGBA: Lab and the alpha channel scaled by :data:`ALPHA_TO_LAB`); gray
+    images, and any image without ``lab``, are compared as they are. Computed once, on the
+    host with NumPy, so that every backend compares the same bits; pasting copies features
+    along with colours, so those of filled pixels are their exemplar's.
+    """
+    xp = array_module(image)
+    channels = image.shape[-1]
+    if not lab or channels not in (3, 4):
+        return image.copy()
+    host = image.get() if hasattr(image, "get") else np.asarray(image)
+    features = cie_lab(host[..., :3])
+    if channels == 4:
+        features = np.concatenate([features, host[..., 3:] * ALPHA_TO_LAB], axis=-1)
+    return xp.asarray(np.ascontiguousarray(features))
 
 
 def fill_front(known: Any) -> Any:
@@ -167,23 +213,23 @@ def search_candidates(cand_y: Any, cand_x: Any, y: int, x: int, radius: int | No
 
 
 def best_exemplar(
-    image: Any, known: Any, y: int, x: int, half: int, cand_y: Any, cand_x: Any, radius: int | None,
+    features: Any, known: Any, y: int, x: int, half: int, cand_y: Any, cand_x: Any, radius: int | None,
     distances: Distances = window_distances,
 ) -> tuple[int, int]:
-    """Centre of the source patch closest (SSD over known pixels) to the patch at (y, x)."""
-    xp = array_module(image)
+    """Centre of the source patch closest (SSD of ``features`` over the known pixels) to the
+    patch at (y, x)."""
+    xp = array_module(features)
     dy, dx = target_offsets(known, y, x, half)
     ys, xs = search_candidates(cand_y, cand_x, y, x, radius)
-    distance = distances(image, y, x, dy, dx, np.ones(dy.shape[0]), ys, xs)
+    distance = distances(features, y, x, dy, dx, np.ones(dy.shape[0]), ys, xs)
     best = int(xp.flatnonzero(distance == distance.min())[0])  # the first in row-major order
     return int(ys[best]), int(xs[best])
 
 
-def paste(image: Any, gray: Any, known: Any, confidence: Any, y: int, x: int, sy: int, sx: int, half: int,
-          patch_confidence: float) -> int:
-    """Copy the unfilled pixels of the patch at (y, x) from the one at (sy, sx), in place.
-
-    Returns the number of pixels filled.
+def paste(image: Any, features: Any, gray: Any, known: Any, confidence: Any, y: int, x: int, sy: int, sx: int,
+          half: int, patch_confidence: float) -> int:
+    """Copy the unfilled pixels of the patch at (y, x) from the one at (sy, sx), with their
+    search features, in place. Returns the number of pixels filled.
     """
     height, width = known.shape
     y0, y1 = max(y - half, 0), min(y + half + 1, height)
@@ -192,6 +238,7 @@ def paste(image: Any, gray: Any, known: Any, confidence: Any, y: int, x: int, sy
     target = (slice(y0, y1), slice(x0, x1))
     hole = ~known[target]
     image[target][hole] = image[source][hole]
+    features[target][hole] = features[source][hole]
     confidence[target][hole] = patch_confidence
     gray[target] = channel_mean(image[target])
     known[target] = True
@@ -204,6 +251,7 @@ def criminisi_reference(
     *,
     patch_size: int,
     search_window: int | None,
+    lab: bool = True,
     distances: Distances = window_distances,
     report: Callable[[int, Callable[[], dict[str, Any]]], None] | None = None,
 ) -> Any:
@@ -215,7 +263,7 @@ def criminisi_reference(
         Working image (NumPy or CuPy); not modified.
     mask : ndarray of bool, shape (H, W)
         True where pixels are to be filled.
-    patch_size, search_window
+    patch_size, search_window, lab
         See :class:`~inpaintkit.classical.criminisi.Criminisi`.
     distances : callable
         The patch distance (``window_distances``, or the CUDA kernel's drop-in).
@@ -232,15 +280,16 @@ def criminisi_reference(
     known = ~mask
     confidence = known.astype(np.float64)
     gray = channel_mean(out)
+    features = search_features(out, lab)
     cand_y, cand_x = candidate_centres(mask, half, None)
     step = 0
     while not bool(known.all()):
         front = front_priorities(gray, known, confidence, half)
         chosen = select_target(front)
         y, x = int(front["ys"][chosen]), int(front["xs"][chosen])
-        sy, sx = best_exemplar(out, known, y, x, half, cand_y, cand_x, radius, distances)
+        sy, sx = best_exemplar(features, known, y, x, half, cand_y, cand_x, radius, distances)
         patch_confidence = float(front["confidence"][chosen])
-        paste(out, gray, known, confidence, y, x, sy, sx, half, patch_confidence)
+        paste(out, features, gray, known, confidence, y, x, sy, sx, half, patch_confidence)
         if report is not None:
             maps = front_maps(known.shape, front)
             report(step, lambda: step_state(out, known, confidence, *maps, (y, x), (sy, sx), step))
