@@ -56,8 +56,9 @@ EXTRA_PARAMS: dict[str, Callable[[Path], dict[str, Any]]] = {
 
 QUALITY_MARGIN: dict[str, tuple[float, float]] = {
     # Exemplar copying is scored pixel by pixel: a plausible patch that is slightly misplaced
-    # costs more MAE than a blur (0.52-0.91 of the mean fill per case, 0.71 on average).
-    "criminisi": (0.75, 1.02),
+    # costs more MAE than a blur (with patches compared in CIE Lab: at most 0.83 of the mean
+    # fill per case, 0.675 on average).
+    "criminisi": (0.70, 0.90),
     # Texture synthesis samples texture instead of estimating a mean; on camera/box (grass
     # below a dark coat) it draws grass where the mean is closer (1.04; other cases 0.29-0.85).
     "efros-leung": (0.7, 1.1),
