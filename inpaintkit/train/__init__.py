@@ -22,6 +22,7 @@ _EXPORTS = {
     "MaskSampler": "data",
     "Batches": "data",
     "DEFAULT_MASKS": "data",
+    "MASK_FAMILIES": "data",
     "bundled_folder": "data",
     "MaskedReconstruction": "losses",
     "SpatiallyDiscountedL1": "losses",
@@ -38,6 +39,7 @@ _EXPORTS = {
     "RECIPES": "recipes",
     "Recipe": "recipes",
     "recipe_for": "recipes",
+    "REDUCED": "recipes",
 }
 
 __all__ = sorted(_EXPORTS)

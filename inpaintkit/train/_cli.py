@@ -21,6 +21,7 @@ from ..errors import InvalidParameterError
 
 __all__ = ["add_command", "parse_overrides"]
 
+# The keys of inpaintkit.train.recipes.RECIPES, written out so that the CLI needs no torch to list them.
 METHODS = ("context-encoder", "glcic", "deepfill1", "deepfill2", "pconv", "lama")
 
 
