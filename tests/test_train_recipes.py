@@ -363,3 +363,28 @@ def test_context_encoder_reconstruction_is_the_official_weighted_l2():
     hole = hole_mask()[..., 32:96, 32:96].expand(2, -1, -1, -1)
     expected = (reconstruction_weights() * (fake - real).square()).mean()
     assert torch.allclose(loss(fake, real, hole), expected)
+
+
+def test_deepfill2_reconstruction_steps_train_the_generator_alone_then_both():
+    torch.manual_seed(0)
+    recipe = make_recipe("deepfill2", reconstruction_steps=2).build("cpu")
+    generator, discriminator = recipe.state_modules()["generator"], recipe.state_modules()["discriminator"]
+    assert [phase["steps"] for phase in recipe.describe()["phases"]] == [[0, 2], [2, None]]
+    for step in (0, 1):
+        generator_before, discriminator_before = snapshot(generator), snapshot(discriminator)
+        losses = recipe.train_step(*batch("deepfill2", seed=step), step)
+        assert set(losses) == {"generator", "l1"} and losses["generator"] == losses["l1"]
+        assert changed(generator_before, generator)
+        # Not even run: the spectral norm's power-iteration vectors stay where they were.
+        assert not changed(discriminator_before, discriminator)
+        assert recipe.optimizers["discriminator"].state == {}
+    discriminator_before = snapshot(discriminator)
+    assert set(recipe.train_step(*batch("deepfill2", seed=2), 2)) == EXPECTED_LOSSES["deepfill2"]
+    assert changed(discriminator_before, discriminator, parameters_only=True)
+
+    untouched = make_recipe("deepfill2", gan_weight=0.0).build("cpu")
+    discriminator_before = snapshot(untouched.state_modules()["discriminator"])
+    assert set(untouched.train_step(*batch("deepfill2"), 5)) == {"generator", "l1"}
+    assert not changed(discriminator_before, untouched.state_modules()["discriminator"])
+    with pytest.raises(InvalidParameterError, match="reconstruction_steps"):
+        make_recipe("deepfill2", reconstruction_steps=-1)

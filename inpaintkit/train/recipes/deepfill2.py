@@ -48,6 +48,11 @@ class DeepFillV2Recipe(Recipe):
         1 and 1 (mmagic's reimplementation uses a GAN weight of 0.1).
     lr, betas
         1e-4, (0.5, 0.999).
+    reconstruction_steps : int
+        Steps, from the start, on which the generator trains on the L1 loss alone and the
+        discriminator is not run or updated (0, the paper's: adversarial from the first
+        step). A warm-up for short runs. The discriminator is also left alone whenever
+        ``gan_weight`` is 0.
 
     References
     ----------
@@ -76,6 +81,7 @@ class DeepFillV2Recipe(Recipe):
     gan_weight: float = 1.0
     lr: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.999)
+    reconstruction_steps: int = 0
 
     def _validate(self) -> None:
         self.cnum = check_int("cnum", self.cnum, low=4)
@@ -89,6 +95,7 @@ class DeepFillV2Recipe(Recipe):
         self.gan_weight = check_float("gan_weight", self.gan_weight, low=0.0)
         self.lr = check_float("lr", self.lr, low=0.0, low_open=True)
         self.betas = check_betas("betas", self.betas)
+        self.reconstruction_steps = check_int("reconstruction_steps", self.reconstruction_steps, low=0)
 
     def network_config(self) -> dict[str, Any]:
         return {
@@ -122,28 +129,44 @@ class DeepFillV2Recipe(Recipe):
         }
 
     def _step(self, images: torch.Tensor, masks: torch.Tensor, step: int) -> dict[str, torch.Tensor]:
-        discriminator, adversarial = self.discriminators["discriminator"], self.losses["adversarial"]
         l1 = self.losses["l1"]
         coarse, refined, _ = self.generator(images, masks)
         completed = refined * masks + images * (1.0 - masks)
-        both_masks = torch.cat((masks, masks))
-        real_scores, fake_scores = discriminator(torch.cat((images, completed.detach())), both_masks).chunk(2)
-        d_loss = adversarial.discriminator(real_scores, fake_scores)
-        self._update("discriminator", d_loss)
-
-        with self._frozen(discriminator):
-            g_adversarial = adversarial.generator(discriminator(completed, masks))
         g_l1 = l1(coarse, images, masks) + l1(refined, images, masks)
-        g_loss = self.l1_weight * g_l1 + self.gan_weight * g_adversarial
-        losses = {"discriminator": d_loss, "l1": g_l1, "adversarial": g_adversarial}
+        g_loss = self.l1_weight * g_l1
+        losses = {"l1": g_l1}
+        if self._adversarial(step):
+            discriminator, adversarial = self.discriminators["discriminator"], self.losses["adversarial"]
+            both_masks = torch.cat((masks, masks))
+            real_scores, fake_scores = discriminator(torch.cat((images, completed.detach())), both_masks).chunk(2)
+            d_loss = adversarial.discriminator(real_scores, fake_scores)
+            self._update("discriminator", d_loss)
+            with self._frozen(discriminator):
+                g_adversarial = adversarial.generator(discriminator(completed, masks))
+            g_loss = g_loss + self.gan_weight * g_adversarial
+            losses = {"discriminator": d_loss, "l1": g_l1, "adversarial": g_adversarial}
         if self.mine is not None:
             losses["mine"], losses["mine_bound"] = self._mine_terms(completed, images, masks)
             g_loss = g_loss + losses["mine"]
         self._update("generator", g_loss)
         return {"generator": g_loss, **losses}
 
+    def _adversarial(self, step: int) -> bool:
+        """Whether ``step`` runs the discriminator and the generator's adversarial term."""
+        return self.gan_weight > 0 and step >= self.reconstruction_steps
+
     def _predict(self, generator: nn.Module, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         return generator(images, masks)[1]
+
+    def _phases(self) -> list[dict[str, Any]]:
+        if self.gan_weight == 0:
+            return [{"name": "reconstruction (L1 only)", "steps": [0, None]}]
+        if self.reconstruction_steps == 0:
+            return [{"name": "adversarial", "steps": [0, None]}]
+        return [
+            {"name": "reconstruction (L1 only)", "steps": [0, self.reconstruction_steps]},
+            {"name": "adversarial", "steps": [self.reconstruction_steps, None]},
+        ]
 
     def _deviations(self) -> list[str]:
         deviations = [
@@ -154,4 +177,11 @@ class DeepFillV2Recipe(Recipe):
             deviations.append(
                 f"reduced width: cnum {self.cnum}, discriminator cnum {self.discriminator_cnum} (paper 48, 64)"
             )
+        if self.reconstruction_steps:
+            deviations.append(
+                f"the first {self.reconstruction_steps} steps train on the L1 loss alone, without the discriminator "
+                "(the paper trains adversarially from the first step)"
+            )
+        if self.gan_weight == 0:
+            deviations.append("no adversarial loss (gan_weight 0): the discriminator is never updated")
         return deviations
