@@ -31,7 +31,7 @@ from inpaintkit import datasets  # noqa: E402
 from inpaintkit.comparison import compare  # noqa: E402
 
 #: One method per era, with settings that finish in seconds on a laptop CPU at 128x128
-#: (Deep Image Prior: 300 steps of a 16-channel network, about a minute; the paper's
+#: (Deep Image Prior: 300 steps of a 16-channel network, 71-76 s per photo on one busy thread; the paper's
 #: thousands of steps at 128 channels recover much more).
 ERAS = {
     "efros-leung": ("texture synthesis", {"window_size": 9}),
