@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from inpaintkit.deep.layers import (
+    attach_self_attention,
     FFC,
     ConcatTupleLayer,
     ContextualAttention,
@@ -334,6 +335,48 @@ def test_self_attention_equals_its_formula():
     expected = flat + 0.7 * v @ expected_beta.T
     np.testing.assert_allclose(beta[0].detach().numpy(), expected_beta, atol=1e-12)
     np.testing.assert_allclose(out[0].flatten(1).detach().numpy(), expected, atol=1e-12)
+
+
+class Holder(torch.nn.Module):
+    def __init__(self, *layers):
+        super().__init__()
+        self.layers = torch.nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def test_attached_self_attention_transforms_the_layers_output():
+    torch.manual_seed(0)
+    net = Holder(torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(16, 3, 1))
+    x = torch.randn(2, 3, 6, 5)
+    before = net(x)
+    block = attach_self_attention(net, "layers.1", 16)
+    torch.testing.assert_close(net(x), before, rtol=0, atol=0)  # gamma = 0: the identity
+    with torch.no_grad():
+        block.gamma.fill_(0.5)
+    expected = net.layers[2](block(torch.relu(net.layers[0](x))))
+    torch.testing.assert_close(net(x), expected, rtol=0, atol=0)
+    assert {key for key in net.state_dict() if key.startswith("self_attention.")} == {
+        f"self_attention.{name}" for name in block.state_dict()
+    }
+
+
+def test_attach_self_attention_refuses_what_it_cannot_place():
+    class Pair(torch.nn.Module):
+        def forward(self, x):
+            return x, x
+
+    with pytest.raises(InvalidParameterError, match="Sequential"):
+        attach_self_attention(torch.nn.Sequential(torch.nn.Conv2d(3, 16, 1)), "0", 16)
+    net = Holder(torch.nn.Conv2d(3, 16, 1), Pair())
+    with pytest.raises(InvalidParameterError, match="no submodule"):
+        attach_self_attention(net, "layers.7", 16)
+    attach_self_attention(net, "layers.1", 16)
+    with pytest.raises(InvalidParameterError, match="already has"):
+        attach_self_attention(net, "layers.0", 16)
+    with pytest.raises(ShapeMismatchError, match="single feature-map output"):
+        net(torch.zeros(1, 3, 4, 4))
 
 
 # --------------------------------------------------------------------------- Fourier convolution

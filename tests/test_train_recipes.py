@@ -14,7 +14,7 @@ import torch  # noqa: E402  (the test extra installs it: a missing torch must fa
 import inpaintkit as ik  # noqa: E402
 from inpaintkit.deep.checkpoints import save_checkpoint  # noqa: E402
 from inpaintkit.deep.layers import SelfAttention  # noqa: E402
-from inpaintkit.errors import InvalidMaskError, InvalidParameterError, ShapeMismatchError  # noqa: E402
+from inpaintkit.errors import InvalidMaskError, InvalidParameterError, ShapeMismatchError, WeightsError  # noqa: E402
 from inpaintkit.train.progressive import ProgressiveSchedule  # noqa: E402
 from inpaintkit.train.recipes import REDUCED, RECIPES, hole_centred_crop, recipe_for  # noqa: E402
 
@@ -135,7 +135,7 @@ def test_checkpoint_round_trip_through_the_adapter(trained, tmp_path):
         tmp_path / "weights.safetensors",
         recipe.state_modules()["generator"],
         method=method,
-        config=recipe.network_config(),
+        config=recipe.checkpoint_config(),
         image_size=recipe.image_size,
     )
     extra = {"postprocess": False} if method == "glcic" else {}
@@ -151,7 +151,7 @@ def test_describe_is_json_and_names_the_settings(trained):
     method, recipe, *_ = trained
     description = json.loads(json.dumps(recipe.describe()))
     assert description["method"] == method
-    assert description["network_config"] == json.loads(json.dumps(recipe.network_config()))
+    assert description["network_config"] == json.loads(json.dumps(recipe.checkpoint_config()))
     assert set(description["settings"]) >= {"image_size", "self_attention", "mine_weight", "progressive"}
     assert description["networks"]["generator"]["parameters"] == sum(
         p.numel() for p in recipe.state_modules()["generator"].parameters()
@@ -202,6 +202,48 @@ def test_self_attention_sits_in_the_discriminator_and_learns(method):
     assert not any(isinstance(m, SelfAttention) for m in recipe.state_modules()["generator"].modules())
     recipe.train_step(*batch(method), 0)
     assert blocks[0].gamma.item() != 0.0  # the block is on the forward path
+
+
+@pytest.mark.parametrize("method", sorted(SIZES))
+def test_generator_self_attention_learns_and_loads_through_the_adapter(method, tmp_path):
+    torch.manual_seed(0)
+    recipe = make_recipe(method, generator_self_attention=True).build("cpu")
+    generator = recipe.state_modules()["generator"]
+    blocks = [m for m in generator.modules() if isinstance(m, SelfAttention)]
+    assert len(blocks) == 1 and blocks[0].gamma.item() == 0.0
+    images, masks = batch(method)
+    for step in range(JOINT_STEP.get(method, 0) + 1):
+        recipe.train_step(images, masks, step)
+    assert blocks[0].gamma.item() != 0.0  # on the generator's forward path, and trained
+
+    config = recipe.checkpoint_config()
+    after, channels = config["self_attention"]["after"], config["self_attention"]["channels"]
+    assert channels == blocks[0].value_conv.in_channels and isinstance(generator.get_submodule(after), torch.nn.Module)
+    assert recipe.describe()["generator_self_attention"].endswith(after)
+    path = save_checkpoint(
+        tmp_path / "weights.safetensors", generator, method=method, config=config, image_size=recipe.image_size
+    )
+    extra = {"postprocess": False} if method == "glcic" else {}
+    inpainter = ik.Inpainter.create(method, weights=path, device="cpu", **extra)
+    assert sum(isinstance(m, SelfAttention) for m in inpainter.network.modules()) == 1
+    images, masks = batch(method, seed=2)
+    expected = recipe.complete(images, masks).permute(0, 2, 3, 1).double().numpy()
+    got = inpainter.inpaint(images[0].permute(1, 2, 0).double().numpy(), masks[0, 0].numpy() > 0)
+    np.testing.assert_allclose(got, expected[0], atol=2e-5, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "entry", [{"after": "no.such.layer", "channels": 16}, {"after": "stage1.conv_bn7"}, "stage1.conv_bn7"]
+)
+def test_a_checkpoint_with_a_bad_self_attention_entry_is_refused(entry, tmp_path):
+    recipe = make_recipe("deepfill2").build("cpu")
+    config = {**recipe.network_config(), "self_attention": entry}
+    path = save_checkpoint(
+        tmp_path / "weights.safetensors", recipe.state_modules()["generator"], method="deepfill2", config=config,
+        image_size=32,
+    )
+    with pytest.raises(WeightsError, match="self_attention|self-attention"):
+        ik.Inpainter.create("deepfill2", weights=path, device="cpu")
 
 
 def test_mine_regulariser_adds_its_network_and_terms():

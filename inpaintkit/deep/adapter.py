@@ -42,6 +42,7 @@ from ..api import Context, Inpainter
 from ..errors import BackendUnavailableError, InvalidParameterError, WeightsError
 from ..params import check_choice, check_int
 from .checkpoints import apply_state_dict, read_weights
+from .layers import ATTENTION_CHILD, attach_self_attention
 
 __all__ = ["DeepInpainter", "Render", "STRATEGIES"]
 
@@ -134,7 +135,11 @@ class DeepInpainter(Inpainter):
         self.network: nn.Module | None = None
         if weights is not None:
             state, config, source = read_weights(weights, method=self.info.name)
+            config = dict(config)
+            attention = config.pop(ATTENTION_CHILD, None)  # a generator trained with a SAGAN block
             network = self.build_network(config)
+            if attention is not None:
+                _attach_saved_attention(network, attention, source)
             apply_state_dict(network, state, source=source)
             self.network = network.eval()
             # A network whose depth comes from its weights (LaMa, PConv) sets its own multiple.
@@ -328,6 +333,25 @@ class DeepInpainter(Inpainter):
         finally:
             ctx.close()
         return [contract.finish(filled.get(index), item) for index, item in enumerate(prepared)]
+
+
+def _attach_saved_attention(network: nn.Module, attention: Any, source: str) -> None:
+    """Rebuild the self-attention block a checkpoint's config records (``{"after": layer,
+    "channels": C}``), so that its weights have a place to go."""
+    if (
+        not isinstance(attention, dict)
+        or set(attention) != {"after", "channels"}
+        or not isinstance(attention["channels"], int)
+        or isinstance(attention["channels"], bool)
+    ):
+        raise WeightsError(
+            f"weights: {source}: the config's 'self_attention' entry must be {{'after': <layer name>, "
+            f"'channels': <int>}}, got {attention!r}"
+        )
+    try:
+        attach_self_attention(network, attention["after"], attention["channels"])
+    except InvalidParameterError as exc:
+        raise WeightsError(f"weights: {source}: {exc}") from None
 
 
 def _chunks(jobs: dict[int, _Job], batch_size: int) -> Iterator[list[int]]:

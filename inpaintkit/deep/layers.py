@@ -40,6 +40,7 @@ __all__ = [
     "ContextualAttention",
     "flow_to_color",
     "SelfAttention",
+    "attach_self_attention",
     "FourierUnit",
     "SpectralTransform",
     "FFC",
@@ -586,6 +587,94 @@ class SelfAttention(nn.Module):
         attended = torch.bmm(value, attention.transpose(1, 2)).view(n, c, h, w)
         out = x + self.gamma * attended
         return (out, attention) if return_attention else out
+
+
+#: Name of the child module that :func:`attach_self_attention` adds to a network.
+ATTENTION_CHILD = "self_attention"
+
+
+class _AttentionAfter:
+    """Forward hook: the layer's output goes through a self-attention block."""
+
+    def __init__(self, attention: SelfAttention, where: str) -> None:
+        self.attention = attention
+        self.where = where
+
+    def __call__(self, module: nn.Module, inputs: object, output: object) -> torch.Tensor:
+        if not isinstance(output, torch.Tensor) or output.ndim != 4:
+            raise ShapeMismatchError(
+                f"self-attention after {self.where!r}: that layer must give an (N, C, H, W) tensor, "
+                f"got {type(output).__name__}; choose a layer with a single feature-map output"
+            )
+        return self.attention(output)
+
+
+def attach_self_attention(network: nn.Module, after: str, channels: int) -> SelfAttention:
+    """Insert a SAGAN self-attention block after the submodule ``after`` of ``network``.
+
+    The block becomes the child ``self_attention`` of ``network``, so its weights are in
+    the network's parameters and state dict (``self_attention.query_conv.weight``, ...),
+    and a forward hook passes the output of ``after`` through it; the network's class is
+    not changed. The block starts as the identity (its ``gamma`` is 0). A network saved
+    with the block is rebuilt by calling this again with the same arguments before its
+    weights are loaded: the training recipes store them in the checkpoint's config under
+    ``"self_attention"``, and :class:`~inpaintkit.deep.adapter.DeepInpainter` does so.
+
+    Parameters
+    ----------
+    network : nn.Module
+        The network; not a container (``nn.Sequential`` would run its children, the block
+        too, in turn), and without a block already.
+    after : str
+        Dotted name of a submodule (as in ``network.named_modules()``) whose output is one
+        (N, ``channels``, H, W) tensor.
+    channels : int
+        Channels of that output (at least 8).
+
+    Returns
+    -------
+    SelfAttention
+        The block.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``after`` names no submodule, or the network already has a block.
+
+    Examples
+    --------
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.layers = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 3, 1))
+    ...     def forward(self, x):
+    ...         return self.layers(x)
+    >>> net = Net()
+    >>> block = attach_self_attention(net, "layers.1", 16)
+    >>> sorted(name for name, _ in net.named_children())
+    ['layers', 'self_attention']
+    """
+    if isinstance(network, (nn.Sequential, nn.ModuleList, nn.ModuleDict)):
+        raise InvalidParameterError(
+            f"self_attention: a {type(network).__name__} would take the block as one of its layers; attach it to "
+            "the module that holds the container, naming the layer as '<container>.<index>'"
+        )
+    if hasattr(network, ATTENTION_CHILD):
+        raise InvalidParameterError(
+            f"self_attention: {type(network).__name__} already has a self-attention block; attach one per network"
+        )
+    if not isinstance(after, str) or not after:
+        raise InvalidParameterError(f"self_attention: 'after' must be a submodule name, got {after!r}")
+    try:
+        layer = network.get_submodule(after)
+    except AttributeError:
+        raise InvalidParameterError(
+            f"self_attention: {type(network).__name__} has no submodule {after!r} to put the block after"
+        ) from None
+    attention = SelfAttention(channels)
+    network.add_module(ATTENTION_CHILD, attention)
+    layer.register_forward_hook(_AttentionAfter(attention, after))
+    return attention
 
 
 # --------------------------------------------------------------------------------------

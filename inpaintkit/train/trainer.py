@@ -574,7 +574,7 @@ def train(
                 out / "weights.safetensors",
                 _unwrap(recipe.generator),
                 method=recipe.method,
-                config=recipe.network_config(),
+                config=recipe.checkpoint_config(),
                 image_size=size,
                 extra={
                     "steps": completed,

@@ -1,6 +1,6 @@
 """What every recipe shares: the :class:`Recipe` interface, field checks, and the pieces
-several papers use (the local patch around the hole, self-attention in a discriminator,
-the MINE regulariser)."""
+several papers use (the local patch around the hole, self-attention in a generator or a
+discriminator, the MINE regulariser)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from ...deep.layers import SelfAttention
+from ...deep.layers import ATTENTION_CHILD, attach_self_attention
 from ...errors import InvalidMaskError, InvalidParameterError, ShapeMismatchError
 from ...params import check_bool, check_float, check_int
 
@@ -95,28 +95,6 @@ def hole_centred_crop(masks: torch.Tensor, size: int) -> Callable[[torch.Tensor]
     return crop
 
 
-class _AttentionAfter:
-    """Forward hook: the layer's output goes through a self-attention block."""
-
-    def __init__(self, attention: SelfAttention) -> None:
-        self.attention = attention
-
-    def __call__(self, module: nn.Module, inputs: Any, output: torch.Tensor) -> torch.Tensor:
-        return self.attention(output)
-
-
-def attach_self_attention(network: nn.Module, layer: nn.Module, channels: int) -> None:
-    """Insert a SAGAN self-attention block after ``layer`` of ``network``.
-
-    The block becomes the child ``self_attention`` of ``network`` (its weights are in the
-    network's parameters and state dict) and a forward hook passes ``layer``'s output
-    through it, so the discriminator classes need no change.
-    """
-    attention = SelfAttention(channels)
-    network.add_module("self_attention", attention)
-    layer.register_forward_hook(_AttentionAfter(attention))
-
-
 @dataclass(kw_only=True, eq=False)
 class Recipe:
     """A method's training recipe: its networks, losses, optimisers and phases.
@@ -136,9 +114,13 @@ class Recipe:
         the partial-convolution fine-tuning); None means the paper's run length.
     self_attention : bool
         Insert a SAGAN self-attention block (:class:`~inpaintkit.deep.layers.SelfAttention`,
-        Zhang et al. 2019) into each discriminator; where is said by each recipe. The
-        generators are left as the papers built them, so that the weights stay loadable by
-        the inference adapters.
+        Zhang et al. 2019) into each discriminator; where is said by each recipe.
+    generator_self_attention : bool
+        Insert one into the generator too, after a layer at low resolution (each recipe
+        says which; SAGAN put its blocks on mid-sized feature maps). The checkpoint's
+        config records the layer and the width (``"self_attention": {"after": ...,
+        "channels": ...}``) and the inference adapter rebuilds the block from it, so the
+        weights load with ``Inpainter.create(method, weights=...)`` as any others.
     mine_weight : float
         Weight of the MINE regulariser (Belghazi et al. 2018; off at 0): the generator also
         maximises the Donsker-Varadhan lower bound of the mutual information between the
@@ -181,6 +163,7 @@ class Recipe:
     image_size: int = 256
     total_steps: int | None = None
     self_attention: bool = False
+    generator_self_attention: bool = False
     mine_weight: float = 0.0
     mine_lr: float = 1e-4
     progressive: Any = None
@@ -189,6 +172,7 @@ class Recipe:
         self.image_size = check_int("image_size", self.image_size, low=16)
         self.total_steps = check_optional_int("total_steps", self.total_steps, low=1)
         self.self_attention = check_bool("self_attention", self.self_attention)
+        self.generator_self_attention = check_bool("generator_self_attention", self.generator_self_attention)
         if self.self_attention and not self.has_discriminator:
             raise InvalidParameterError(
                 f"self_attention: the {self.method} recipe trains without a discriminator, so there is none to put "
@@ -253,6 +237,10 @@ class Recipe:
         """(network, layer, channels) where ``self_attention`` inserts a block."""
         return []
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        """(submodule name, channels) after which ``generator_self_attention`` inserts a block."""
+        raise NotImplementedError
+
     def _make_losses(self) -> dict[str, nn.Module]:
         return {}
 
@@ -269,8 +257,21 @@ class Recipe:
 
     def network_config(self) -> dict[str, Any]:
         """The constructor arguments of the generator, as the method's adapter takes them
-        (``build_network(config)``), for :func:`~inpaintkit.deep.checkpoints.save_checkpoint`."""
+        (``build_network(config)``)."""
         raise NotImplementedError
+
+    def checkpoint_config(self) -> dict[str, Any]:
+        """The config saved with the generator's weights
+        (:func:`~inpaintkit.deep.checkpoints.save_checkpoint`): :meth:`network_config`, and
+        where the generator's self-attention block sits when it has one."""
+        config = self.network_config()
+        if self.generator_self_attention:
+            after, channels = self._generator_attention_site(self._generator_for_site())
+            config[ATTENTION_CHILD] = {"after": after, "channels": channels}
+        return config
+
+    def _generator_for_site(self) -> nn.Module:
+        return self._networks["generator"] if self._built else self._make_generator()
 
     def _phases(self) -> list[dict[str, Any]]:
         """The run's phases, for :meth:`describe`."""
@@ -300,11 +301,14 @@ class Recipe:
         """
         wrap = _identity if wrap is None else wrap
         self.device = torch.device(device)
-        generator = self._make_generator().to(self.device)
+        generator = self._make_generator()
+        if self.generator_self_attention:
+            attach_self_attention(generator, *self._generator_attention_site(generator))
+        generator = generator.to(self.device)
         discriminators = self._make_discriminators()
         if self.self_attention:
             for network, layer, channels in self._attention_sites(discriminators):
-                attach_self_attention(network, layer, channels)
+                attach_self_attention(network, _child_name(network, layer), channels)
         discriminators = {name: module.to(self.device) for name, module in discriminators.items()}
         self._networks = {"generator": generator, **discriminators}
         self.generator = wrap(generator)
@@ -500,7 +504,7 @@ class Recipe:
             "mask_family": self.mask_family,
             "mask_options": self.mask_options,
             "settings": self.settings(),
-            "network_config": self.network_config(),
+            "network_config": self.checkpoint_config(),
             "networks": networks,
             "optimizers": optimizers,
             "phases": self._phases(),
@@ -513,6 +517,11 @@ class Recipe:
             description["self_attention"] = "SAGAN block after " + ", ".join(
                 f"{type(network).__name__}.{_child_name(network, layer)}"
                 for network, layer, _ in self._attention_sites(self._networks)
+            )
+        if self.generator_self_attention:
+            after, _ = self._generator_attention_site(self._networks["generator"])
+            description["generator_self_attention"] = (
+                f"SAGAN block after {type(self._networks['generator']).__name__}.{after}"
             )
         if self.mine is not None:
             description["mine"] = (

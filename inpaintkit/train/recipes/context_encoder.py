@@ -134,6 +134,11 @@ class ContextEncoderRecipe(Recipe):
     def _make_generator(self) -> nn.Module:
         return ContextEncoderGenerator(**self.network_config())
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        # The decoder ends ConvT(2ngf->ngf), BN, ReLU, ConvT(ngf->3), Tanh: the ReLU before
+        # them gives the 16x16 map of the 64x64 centre.
+        return f"decoder.{len(generator.decoder) - 6}", 2 * self.ngf
+
     def _make_discriminators(self) -> dict[str, nn.Module]:
         return {"discriminator": ContextEncoderDiscriminator(self.ndf)}
 

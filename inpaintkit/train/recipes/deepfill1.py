@@ -137,6 +137,9 @@ class DeepFillV1Recipe(Recipe):
     def _make_generator(self) -> nn.Module:
         return DeepFillV1Generator(**self.network_config())
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        return "coarse_generator.conv12", 4 * self.cnum  # the coarse network's last 1/4-resolution layer
+
     def _make_discriminators(self) -> dict[str, nn.Module]:
         width = self.critic_width
         return {

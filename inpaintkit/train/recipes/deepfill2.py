@@ -109,6 +109,9 @@ class DeepFillV2Recipe(Recipe):
     def _make_generator(self) -> nn.Module:
         return DeepFillV2Generator(**self.network_config())
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        return "stage1.conv_bn7", 2 * self.cnum  # the coarse network's last 1/4-resolution layer
+
     def _make_discriminators(self) -> dict[str, nn.Module]:
         return {"discriminator": SNPatchGANDiscriminator(cnum=self.discriminator_cnum, padding=self.padding)}
 

@@ -145,6 +145,9 @@ class GLCICRecipe(Recipe):
     def _make_generator(self) -> nn.Module:
         return CompletionNetwork(pixel_mean=self.pixel_mean)
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        return "layers.11", generator.layers[11].bn.num_features  # the last 1/4-resolution layer
+
     def _make_discriminators(self) -> dict[str, nn.Module]:
         return {"discriminator": GLCICDiscriminator(global_size=self.image_size, local_size=self.local_size)}
 

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ...deep.lama.network import LAMA_FOURIER_BLOCKS, FFCResNetGenerator, NLayerDiscriminator
+from ...deep.layers import ConcatTupleLayer
 from ...errors import InvalidParameterError
 from ...params import check_bool, check_float, check_int
 from ..losses import AdversarialLoss, FeatureMatching, FeatureNetwork, MaskedReconstruction, PerceptualLoss, r1_penalty
@@ -143,6 +144,13 @@ class LaMaRecipe(Recipe):
 
     def _make_generator(self) -> nn.Module:
         return FFCResNetGenerator(**self.network_config())
+
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        # After the residual blocks the (local, global) pair is concatenated at 1/8
+        # resolution; the first upsampling convolution takes it.
+        layers = list(generator.model)
+        index = next(i for i, layer in enumerate(layers) if isinstance(layer, ConcatTupleLayer))
+        return f"model.{index}", layers[index + 1].in_channels
 
     def _make_discriminators(self) -> dict[str, nn.Module]:
         return {"discriminator": NLayerDiscriminator(3, self.ndf, self.discriminator_layers)}

@@ -129,6 +129,11 @@ class PConvRecipe(Recipe):
     def _make_generator(self) -> nn.Module:
         return PConvUNet(layers=self.layers)
 
+    def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
+        # Partial convolutions give (features, mask) pairs; the batch norm of the 1/8-
+        # resolution decoder level gives plain features.
+        return "dec_4.bn", generator.dec_4.bn.num_features
+
     def _make_losses(self) -> dict[str, nn.Module]:
         features = FeatureNetwork(self.feature_weights)
         return {
