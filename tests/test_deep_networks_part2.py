@@ -133,6 +133,24 @@ def test_glcic_parameter_counts():
     assert n_params(GLCICDiscriminator()) == global_d + local_d + 2048 + 1  # concat -> FC 1
 
 
+def test_glcic_width_scales_every_layer_and_is_checked():
+    # Each conv's weights scale with in x out channels: at width 8 (1/8) the table's layers
+    # hold 1/64 of the weights, but for the first (4 inputs) and last (3 outputs) layers.
+    small = CompletionNetwork(cnum=8)
+    widths = [block.bn.num_features for block in small.layers]
+    assert widths == [8, 16, 16, 32, 32, 32, 32, 32, 32, 32, 32, 32, 16, 16, 8, 4]
+    assert small.output.in_channels == 4
+    assert small(torch.rand(1, 3, 16, 16), torch.zeros(1, 1, 16, 16)).shape == (1, 3, 16, 16)
+    discriminator = GLCICDiscriminator(global_size=64, local_size=32, cnum=4)
+    assert [block.bn.num_features for block in discriminator.global_discriminator.convs] == [4, 8, 16, 32, 32, 32]
+    assert discriminator(torch.rand(2, 3, 64, 64), torch.rand(2, 3, 32, 32)).shape == (2,)
+    for bad in (0, 7, 2.0, True):
+        with pytest.raises(InvalidParameterError, match="cnum"):
+            CompletionNetwork(cnum=bad)
+    with pytest.raises(InvalidParameterError, match="cnum"):
+        GlobalDiscriminator(cnum=1)
+
+
 def test_glcic_middle_layers_are_dilated_2_4_8_16():
     layers = CompletionNetwork().layers
     assert DILATIONS == (2, 4, 8, 16)

@@ -288,7 +288,10 @@ PAPER_DEFAULTS = {  # deep-methods.md sections 1.1, 1.3, 2 and 3.3
         "reconstruction_weight": 0.999, "adversarial_weight": 0.001, "generator_lr": 2e-3,
         "discriminator_lr": 2e-4, "betas": (0.5, 0.999), "overlap": 4, "bottleneck_channels": 4000, "image_size": 128,
     },
-    "glcic": {"adversarial_weight": 4e-4, "optimizer": "adadelta", "image_size": 256, "local_size": 128},
+    "glcic": {
+        "adversarial_weight": 4e-4, "optimizer": "adadelta", "image_size": 256, "local_size": 128, "cnum": 64,
+        "discriminator_cnum": 64,
+    },
     "deepfill1": {
         "discount_gamma": 0.9, "l1_loss_alpha": 1.2, "ae_loss_alpha": 1.2, "coarse_l1_alpha": 1.2, "gan_weight": 1e-3,
         "gradient_penalty_weight": 10.0, "lr": 1e-4, "betas": (0.5, 0.9), "cnum": 32, "critic_steps": 5,
@@ -349,6 +352,8 @@ def test_context_encoder_masks_are_its_56_pixel_hole():
         ("context-encoder", {"bottleneck": "fc"}),
         ("glcic", {"image_size": 96}),
         ("glcic", {"optimizer": "sgd"}),
+        ("glcic", {"cnum": 15}),
+        ("glcic", {"discriminator_cnum": 1}),
         ("glcic", {"completion_fraction": 0.9, "discriminator_fraction": 0.2}),
         ("glcic", {"progressive": ProgressiveSchedule(256, 128, 10, 5)}),
         ("deepfill1", {"critic_steps": 0}),

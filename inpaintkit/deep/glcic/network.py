@@ -65,6 +65,13 @@ GLOBAL_INPUT_SIZE = 256
 LOCAL_INPUT_SIZE = 128
 
 
+def _check_width(name: str, value: object, *, even: bool = False) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 2 or (even and value % 2):
+        raise InvalidParameterError(
+            f"{name} must be {'an even' if even else 'an'} int >= 2 (64 in the paper); got {value!r}."
+        )
+
+
 class _ConvBNReLU(nn.Module):
     """Convolution (or 4x4 stride-2 transposed convolution), batch norm, ReLU."""
 
@@ -114,6 +121,10 @@ class CompletionNetwork(nn.Module):
         The training set's mean colour on [0, 1], subtracted from the input (a buffer saved
         with the weights; the released models carry their own). The default 0.5 centres
         [0, 1]; set it to the mean of the images you train on.
+    cnum : int
+        Width: the table's widths are for 64 (``cnum``, ``2 cnum``, ``4 cnum`` and
+        ``cnum / 2`` channels); an even number, at least 2. Not in the paper: smaller
+        widths train quickly on a CPU (stored with the weights).
 
     Notes
     -----
@@ -143,28 +154,30 @@ class CompletionNetwork(nn.Module):
     size_multiple = SIZE_MULTIPLE
     value_range = VALUE_RANGE
 
-    def __init__(self, pixel_mean: tuple[float, float, float] = (0.5, 0.5, 0.5)) -> None:
+    def __init__(self, pixel_mean: tuple[float, float, float] = (0.5, 0.5, 0.5), cnum: int = 64) -> None:
         super().__init__()
         if len(pixel_mean) != 3:
             raise InvalidParameterError(f"pixel_mean must hold 3 values (R, G, B); got {pixel_mean!r}.")
+        _check_width("cnum", cnum, even=True)
         self.register_buffer("pixel_mean", torch.tensor(pixel_mean, dtype=torch.float32).view(1, 3, 1, 1))
-        dilated = [_ConvBNReLU(256, 256, 3, dilation=rate) for rate in DILATIONS]
+        c1, c2, c4 = cnum, 2 * cnum, 4 * cnum
+        dilated = [_ConvBNReLU(c4, c4, 3, dilation=rate) for rate in DILATIONS]
         self.layers = nn.Sequential(
-            _ConvBNReLU(4, 64, 5),
-            _ConvBNReLU(64, 128, 3, stride=2),
-            _ConvBNReLU(128, 128, 3),
-            _ConvBNReLU(128, 256, 3, stride=2),
-            _ConvBNReLU(256, 256, 3),
-            _ConvBNReLU(256, 256, 3),
+            _ConvBNReLU(4, c1, 5),
+            _ConvBNReLU(c1, c2, 3, stride=2),
+            _ConvBNReLU(c2, c2, 3),
+            _ConvBNReLU(c2, c4, 3, stride=2),
+            _ConvBNReLU(c4, c4, 3),
+            _ConvBNReLU(c4, c4, 3),
             *dilated,
-            _ConvBNReLU(256, 256, 3),
-            _ConvBNReLU(256, 256, 3),
-            _ConvBNReLU(256, 128, 4, transposed=True),
-            _ConvBNReLU(128, 128, 3),
-            _ConvBNReLU(128, 64, 4, transposed=True),
-            _ConvBNReLU(64, 32, 3),
+            _ConvBNReLU(c4, c4, 3),
+            _ConvBNReLU(c4, c4, 3),
+            _ConvBNReLU(c4, c2, 4, transposed=True),
+            _ConvBNReLU(c2, c2, 3),
+            _ConvBNReLU(c2, c1, 4, transposed=True),
+            _ConvBNReLU(c1, cnum // 2, 3),
         )
-        self.output = nn.Conv2d(32, 3, 3, padding=1)
+        self.output = nn.Conv2d(cnum // 2, 3, 3, padding=1)
 
     def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         n, c, h, w = image.shape
@@ -216,6 +229,8 @@ class GlobalDiscriminator(_ContextDiscriminator):
     ----------
     input_size : int
         Side of the square input (256 in the paper); it fixes the fully-connected layer.
+    cnum : int
+        Width of the first convolution (64); the others are 2, 4 and 8 times it.
 
     Notes
     -----
@@ -228,8 +243,9 @@ class GlobalDiscriminator(_ContextDiscriminator):
        Completion", ACM TOG 36(4) (SIGGRAPH 2017), doi:10.1145/3072959.3073659, Table 2.
     """
 
-    def __init__(self, input_size: int = GLOBAL_INPUT_SIZE) -> None:
-        super().__init__((64, 128, 256, 512, 512, 512), input_size)
+    def __init__(self, input_size: int = GLOBAL_INPUT_SIZE, cnum: int = 64) -> None:
+        _check_width("cnum", cnum)
+        super().__init__((cnum, 2 * cnum, 4 * cnum, 8 * cnum, 8 * cnum, 8 * cnum), input_size)
 
 
 class LocalDiscriminator(_ContextDiscriminator):
@@ -243,6 +259,8 @@ class LocalDiscriminator(_ContextDiscriminator):
     ----------
     input_size : int
         Side of the square patch (128 in the paper).
+    cnum : int
+        Width of the first convolution (64); the others are 2, 4 and 8 times it.
 
     Notes
     -----
@@ -256,8 +274,9 @@ class LocalDiscriminator(_ContextDiscriminator):
        Completion", ACM TOG 36(4) (SIGGRAPH 2017), doi:10.1145/3072959.3073659, Table 2.
     """
 
-    def __init__(self, input_size: int = LOCAL_INPUT_SIZE) -> None:
-        super().__init__((64, 128, 256, 512, 512), input_size)
+    def __init__(self, input_size: int = LOCAL_INPUT_SIZE, cnum: int = 64) -> None:
+        _check_width("cnum", cnum)
+        super().__init__((cnum, 2 * cnum, 4 * cnum, 8 * cnum, 8 * cnum), input_size)
 
 
 class GLCICDiscriminator(nn.Module):
@@ -267,6 +286,8 @@ class GLCICDiscriminator(nn.Module):
     ----------
     global_size, local_size : int
         Input sides of the global (256) and local (128) discriminators.
+    cnum : int
+        Width of both discriminators' first convolutions (64).
 
     Notes
     -----
@@ -282,10 +303,12 @@ class GLCICDiscriminator(nn.Module):
 
     value_range = VALUE_RANGE
 
-    def __init__(self, global_size: int = GLOBAL_INPUT_SIZE, local_size: int = LOCAL_INPUT_SIZE) -> None:
+    def __init__(
+        self, global_size: int = GLOBAL_INPUT_SIZE, local_size: int = LOCAL_INPUT_SIZE, cnum: int = 64
+    ) -> None:
         super().__init__()
-        self.global_discriminator = GlobalDiscriminator(global_size)
-        self.local_discriminator = LocalDiscriminator(local_size)
+        self.global_discriminator = GlobalDiscriminator(global_size, cnum)
+        self.local_discriminator = LocalDiscriminator(local_size, cnum)
         self.fc = nn.Linear(2048, 1)
 
     def forward(self, image: torch.Tensor, patch: torch.Tensor) -> torch.Tensor:

@@ -59,13 +59,13 @@ RECIPES: dict[str, type[Recipe]] = {
 }
 
 #: method -> overrides that shrink its networks for quick CPU runs and tests (the defaults
-#: are the papers' widths). GLCIC's completion network and discriminators, and the
-#: partial-convolution U-Net's channels, have no width setting: they train at the paper's
-#: widths (the U-Net with fewer levels). Smallest image sides with these: context-encoder
-#: 128 (its only size), glcic 64, deepfill1 32, deepfill2 32 (16 works), pconv 16, lama 8.
+#: are the papers' widths). The partial-convolution U-Net's channels have no width
+#: setting: it trains at the paper's widths with fewer levels. Smallest image sides with
+#: these: context-encoder 128 (its only size), glcic 64, deepfill1 32, deepfill2 32 (16
+#: works), pconv 16, lama 8.
 REDUCED: dict[str, dict[str, Any]] = {
     "context-encoder": {"bottleneck_channels": 32, "nef": 8, "ngf": 8, "ndf": 8},
-    "glcic": {},
+    "glcic": {"cnum": 16, "discriminator_cnum": 8},
     "deepfill1": {"cnum": 8, "critic_width": 8},
     "deepfill2": {"cnum": 8, "discriminator_cnum": 8},
     "pconv": {"layers": 4},

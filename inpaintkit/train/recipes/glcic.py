@@ -11,7 +11,7 @@ from torch import nn
 
 from ...deep.glcic.network import VALUE_RANGE, CompletionNetwork, GLCICDiscriminator
 from ...errors import InvalidParameterError
-from ...params import check_choice, check_float
+from ...params import check_choice, check_float, check_int
 from ..losses import AdversarialLoss, MaskedReconstruction
 from ._base import Recipe, check_betas, check_fraction, check_optional_int, hole_centred_crop
 
@@ -57,6 +57,9 @@ class GLCICRecipe(Recipe):
     pixel_mean : (float, float, float)
         Mean colour subtracted by the network (stored with the weights); set it to your
         data's mean (0.5 each by default).
+    cnum, discriminator_cnum : int
+        Widths of the completion network and of the discriminators (64 and 64, the
+        paper's; smaller ones are for quick CPU runs, see ``REDUCED``).
     adversarial_weight : float
         Alpha (0.0004).
     completion_fraction, discriminator_fraction : float
@@ -89,6 +92,8 @@ class GLCICRecipe(Recipe):
 
     local_size: int | None = None
     pixel_mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
+    cnum: int = 64
+    discriminator_cnum: int = 64
     adversarial_weight: float = 4e-4
     completion_fraction: float = 90_000 / 500_000
     discriminator_fraction: float = 10_000 / 500_000
@@ -114,6 +119,10 @@ class GLCICRecipe(Recipe):
         self.pixel_mean = tuple(
             check_float(f"pixel_mean[{i}]", value, low=0.0, high=1.0) for i, value in enumerate(self.pixel_mean)
         )
+        self.cnum = check_int("cnum", self.cnum, low=2)
+        if self.cnum % 2:
+            raise InvalidParameterError(f"cnum: expected an even number (the last layer has cnum/2), got {self.cnum}")
+        self.discriminator_cnum = check_int("discriminator_cnum", self.discriminator_cnum, low=2)
         self.adversarial_weight = check_float("adversarial_weight", self.adversarial_weight, low=0.0)
         self.completion_fraction = check_fraction("completion_fraction", self.completion_fraction)
         self.discriminator_fraction = check_fraction("discriminator_fraction", self.discriminator_fraction)
@@ -140,21 +149,26 @@ class GLCICRecipe(Recipe):
         return completion, completion + self._phase_step(self.discriminator_fraction, self.discriminator_steps)
 
     def network_config(self) -> dict[str, Any]:
-        return {"pixel_mean": list(self.pixel_mean)}
+        return {"pixel_mean": list(self.pixel_mean), "cnum": self.cnum}
 
     def _make_generator(self) -> nn.Module:
-        return CompletionNetwork(pixel_mean=self.pixel_mean)
+        return CompletionNetwork(**self.network_config())
 
     def _generator_attention_site(self, generator: nn.Module) -> tuple[str, int]:
         return "layers.11", generator.layers[11].bn.num_features  # the last 1/4-resolution layer
 
     def _make_discriminators(self) -> dict[str, nn.Module]:
-        return {"discriminator": GLCICDiscriminator(global_size=self.image_size, local_size=self.local_size)}
+        return {
+            "discriminator": GLCICDiscriminator(
+                global_size=self.image_size, local_size=self.local_size, cnum=self.discriminator_cnum
+            )
+        }
 
     def _attention_sites(self, discriminators: Mapping[str, nn.Module]) -> list[tuple[nn.Module, nn.Module, int]]:
         network = discriminators["discriminator"]
         global_d, local_d = network.global_discriminator, network.local_discriminator
-        return [(global_d, global_d.convs[2], 256), (local_d, local_d.convs[1], 128)]
+        width = self.discriminator_cnum
+        return [(global_d, global_d.convs[2], 4 * width), (local_d, local_d.convs[1], 2 * width)]
 
     def _make_losses(self) -> dict[str, nn.Module]:
         return {
