@@ -132,6 +132,32 @@ def test_a_failing_method_is_recorded_and_the_others_complete():
     assert "- (0/1 ok)" in report.to_markdown(by="mask_family")
 
 
+def test_paired_tables_compare_the_methods_on_the_same_cases(tmp_path):
+    with registered():
+        report = compare(["harmonic", "telea", "test-fails-on-gray"], "tiny", repeat=1, metrics=["hole_mae"])
+    failed = {r["case"] for r in report.records if r["status"] != "ok"}
+    common = report.common_cases()
+    assert len(failed) == 1 and common == [case for case in report.case_names if case not in failed]
+    rows = {row["label"]: row for row in report.table(paired=True)}
+    for label in ("harmonic", "test-fails-on-gray"):
+        scores = [report.record(case, label)["hole_mae"] for case in common]
+        assert rows[label]["hole_mae"] == statistics.fmean(scores)
+        assert (rows[label]["cases"], rows[label]["ok"]) == (2, 2)
+    assert report.table()[0]["cases"] == 3  # unpaired: each method over its own cases
+    only = report.table(paired=True, labels=["telea", "harmonic"])  # these two finished every case
+    assert [row["label"] for row in only] == ["harmonic", "telea"] and only[0]["cases"] == 3
+    assert "| harmonic | 2001 | 2/2 | - |" in report.to_markdown(paired=True, metric="hole_mae")
+    by_family = report.to_markdown(by="mask_family", paired=True).splitlines()
+    assert by_family[0] == "| method | year | box | irregular |"  # the failed case was the free-form one
+    for labels in (["nope"], "harmonic", []):
+        with pytest.raises(InvalidParameterError, match="labels"):
+            report.table(labels=labels)
+    report.save(tmp_path / "report")
+    paired = (tmp_path / "report" / "tables" / "paired.md").read_text()
+    assert paired.startswith("## Summary on the 2 cases every method finished\n")
+    assert "Summary on the 2 cases" in (tmp_path / "report" / "index.html").read_text()
+
+
 def test_timeouts_are_recorded_and_workers_match_the_serial_run(serial_run, tmp_path):
     with registered():
         report = compare(["opencv-telea", "test-hangs-on-gray"], "tiny", out=tmp_path, repeat=2, timeout=5, workers=2)

@@ -267,7 +267,7 @@ def test_a_real_comparison_saves_figures_and_a_page_that_links_them(tmp_path):
     expected = {"figures/quality_vs_time.png", "figures/by_hole_ratio.png"}
     expected |= {f"figures/cases/{name}.png" for name in report.case_names}
     expected |= {"results.jsonl", "run.json"}
-    expected |= {f"tables/{name}.csv" for name in ("summary", "by_mask_family", "by_ratio_bin")}
+    expected |= {f"tables/{name}.csv" for name in ("summary", "paired", "by_mask_family", "by_ratio_bin")}
     assert set(parser.links) == expected
     figures = {link: png(page.parent / link) for link in parser.links if link.endswith(".png")}
     grid_widths = {image.shape[1] for link, image in figures.items() if link.startswith("figures/cases/")}
@@ -275,3 +275,5 @@ def test_a_real_comparison_saves_figures_and_a_page_that_links_them(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert all(html_label in text for html_label in ("telea", "harmonic", "criminisi[patch_size=99]"))
     assert text.count('<tr class="failed">') == len(report.case_names)
+    # criminisi finished no case: the paired summary leaves it out and says so
+    assert f"Summary on the {len(report.case_names)} cases every method finished (not criminisi[patch_size=99]" in text

@@ -175,8 +175,39 @@ class Report:
             return sorted(seen, key=lambda key: (key is None, key or 0))
         return seen
 
-    def table(self, by: str | None = None, metric: str | None = None) -> list[dict[str, Any]]:
+    def _check_labels(self, labels: Any) -> list[str]:
+        if labels is None:
+            return list(self.labels)
+        if isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
+            raise InvalidParameterError(f"labels: expected a list of method labels, got {labels!r}")
+        unknown = [label for label in labels if label not in self.labels]
+        if unknown or not labels:
+            raise InvalidParameterError(
+                f"labels: expected some of {', '.join(self.labels)}, got {', '.join(unknown) or 'none'}"
+            )
+        return [label for label in self.labels if label in set(labels)]  # oldest first, as the rows
+
+    def common_cases(self, labels: Sequence[str] | None = None) -> list[str]:
+        """The cases that every method of ``labels`` (default: all) finished ("ok")."""
+        chosen = self._check_labels(labels)
+        return [
+            case for case in self.case_names
+            if all((self._by_pair.get((case, label)) or {}).get("status") == "ok" for label in chosen)
+        ]
+
+    def table(
+        self,
+        by: str | None = None,
+        metric: str | None = None,
+        *,
+        paired: bool = False,
+        labels: Sequence[str] | None = None,
+    ) -> list[dict[str, Any]]:
         """Per method (and per group): counts, mean metrics over the ok cases, median time.
+
+        Each method's means are over the cases *it* finished. A method that fails or times
+        out on the hard cases is then averaged over easier ones; ``paired=True`` compares
+        the methods on the same cases instead.
 
         Parameters
         ----------
@@ -186,6 +217,11 @@ class Report:
             ``"outside bins"``.
         metric : str, optional
             Keep only this metric's column (default: every metric of the run).
+        paired : bool
+            Keep only the cases that every method of the table finished
+            (:meth:`common_cases`); the counts are then over those cases.
+        labels : list of str, optional
+            The methods (labels) to tabulate, and to pair (default: all).
 
         Returns
         -------
@@ -198,11 +234,18 @@ class Report:
         """
         self._check_by(by)
         self._check_metric(metric)
+        kept = self._check_labels(labels)
+        common = set(self.common_cases(kept)) if paired else None
         chosen = self.metrics if metric is None else (metric,)
         groups = [None] if by is None else self._groups(by)
         rows = []
         for method in self.methods:
-            mine = [record for record in self.records if record["label"] == method["label"]]
+            if method["label"] not in kept:
+                continue
+            mine = [
+                record for record in self.records
+                if record["label"] == method["label"] and (common is None or record["case"] in common)
+            ]
             for group in groups:
                 members = mine if by is None else [r for r in mine if _group_key(r, by) == group]
                 if not members:
@@ -221,22 +264,31 @@ class Report:
                 rows.append(row)
         return rows
 
-    def to_markdown(self, by: str | None = None, metric: str | None = None) -> str:
+    def to_markdown(
+        self,
+        by: str | None = None,
+        metric: str | None = None,
+        *,
+        paired: bool = False,
+        labels: Sequence[str] | None = None,
+    ) -> str:
         """A GitHub markdown table.
 
         Without ``by``: one row per method with its year, ok count, failures, every metric
         (or only ``metric``) and median time in seconds. With ``by``: one row per method and
         one column per group, holding ``metric``'s mean (default ``hole_mae``, or the run's
         first metric), ``"value (k/n ok)"`` where some cases failed and ``-`` where none
-        finished.
+        finished. ``paired`` and ``labels``: see :meth:`table`.
         """
         self._check_by(by)
         self._check_metric(metric)
+        kept = self._check_labels(labels)
+        options = {"paired": paired, "labels": kept}
         if by is None:
             chosen = self.metrics if metric is None else (metric,)
             header = ["method", "year", "ok", "failed", *(_HEADERS[name] for name in chosen), "time (s)"]
             rows = []
-            for row in self.table(metric=metric):
+            for row in self.table(metric=metric, **options):
                 failed = ", ".join(f"{row[status]} {status}" for status in _STATUSES[1:] if row[status]) or "-"
                 rows.append(
                     [row["label"], str(row["year"]), f"{row['ok']}/{row['cases']}", failed]
@@ -246,10 +298,12 @@ class Report:
             return _markdown(header, rows)
         if metric is None:
             metric = "hole_mae" if "hole_mae" in self.metrics else self.metrics[0]
-        groups = self._groups(by)
-        cells = {(row["label"], row[by]): row for row in self.table(by=by, metric=metric)}
+        cells = {(row["label"], row[by]): row for row in self.table(by=by, metric=metric, **options)}
+        groups = [group for group in self._groups(by) if any(key[1] == group for key in cells)]
         rows = []
         for method in self.methods:
+            if method["label"] not in kept:
+                continue
             line = [method["label"], str(method["year"])]
             for group in groups:
                 row = cells.get((method["label"], group))
@@ -263,21 +317,28 @@ class Report:
             rows.append(line)
         return _markdown(["method", "year", *map(str, groups)], rows)
 
-    def to_csv(self, path: str | os.PathLike | None = None, *, by: str | None = None) -> str:
+    def to_csv(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        by: str | None = None,
+        paired: bool = False,
+        labels: Sequence[str] | None = None,
+    ) -> str:
         """The rows of :meth:`table` as CSV (full precision; empty cells for None).
 
         Parameters
         ----------
         path : str or path-like, optional
             Also write the text there (parent folders are created).
-        by : str, optional
+        by, paired, labels
             See :meth:`table`.
 
         Returns
         -------
         str
         """
-        rows = self.table(by=by)
+        rows = self.table(by=by, paired=paired, labels=labels)
         buffer = _stringio.StringIO()
         if rows:
             writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
@@ -310,7 +371,9 @@ class Report:
     def save(self, dir: str | os.PathLike | None = None, *, metric: str = "hole_mae") -> Path:
         """Write the tables, the figures and ``index.html`` into ``dir`` (default :attr:`out`).
 
-        Writes ``tables/summary.md|csv``, ``tables/by_mask_family.md|csv`` and
+        Writes ``tables/summary.md|csv``, ``tables/paired.md|csv`` (the summary on the
+        cases that every method with a finished case finished, when there are such cases
+        and some method failed somewhere), ``tables/by_mask_family.md|csv`` and
         ``tables/by_ratio_bin.md|csv`` (the markdown files hold one table per metric),
         ``figures/cases/<case>.png`` (every method's result on each case, oldest first),
         ``figures/quality_vs_time.png``, ``figures/by_hole_ratio.png`` and ``index.html``,
@@ -341,6 +404,20 @@ class Report:
         self.to_csv(folder / "tables" / "summary.csv")
         (folder / "tables").mkdir(parents=True, exist_ok=True)
         (folder / "tables" / "summary.md").write_text(markdown["Summary"], encoding="utf-8")
+        finishing = [
+            label for label in self.labels
+            if any(record["label"] == label and record["status"] == "ok" for record in self.records)
+        ]
+        common = self.common_cases(finishing) if finishing else []
+        some_failed = any(record["status"] != "ok" for record in self.records)
+        if common and some_failed:
+            left_out = [label for label in self.labels if label not in finishing]
+            title = f"Summary on the {len(common)} cases every method finished" + (
+                f" (not {', '.join(left_out)}: no case finished)" if left_out else ""
+            )
+            markdown[title] = self.to_markdown(paired=True, labels=finishing)
+            (folder / "tables" / "paired.md").write_text(f"## {title}\n\n{markdown[title]}", encoding="utf-8")
+            self.to_csv(folder / "tables" / "paired.csv", paired=True, labels=finishing)
         for by, title in (("mask_family", "by mask family"), ("ratio_bin", "by hole ratio")):
             parts = [f"## {_HEADERS[name]} {title}\n\n{self.to_markdown(by=by, metric=name)}" for name in self.metrics]
             text = "\n".join(parts)
