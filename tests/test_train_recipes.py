@@ -14,7 +14,7 @@ import torch  # noqa: E402  (the test extra installs it: a missing torch must fa
 import inpaintkit as ik  # noqa: E402
 from inpaintkit.deep.checkpoints import save_checkpoint  # noqa: E402
 from inpaintkit.deep.layers import SelfAttention  # noqa: E402
-from inpaintkit.errors import InvalidMaskError, InvalidParameterError, ShapeMismatchError, WeightsError  # noqa: E402
+from inpaintkit.errors import InvalidImageError, InvalidMaskError, InvalidParameterError, ShapeMismatchError, WeightsError  # noqa: E402
 from inpaintkit.train.progressive import ProgressiveSchedule  # noqa: E402
 from inpaintkit.train.recipes import REDUCED, RECIPES, hole_centred_crop, recipe_for  # noqa: E402
 
@@ -384,6 +384,9 @@ def test_bad_batches_are_refused():
     images, masks = batch("context-encoder")
     with pytest.raises(ShapeMismatchError, match="masks"):
         recipe.train_step(images, masks[:, :, :64], 0)
+    for wrong in (images * 2 - 1, images * 255, images.masked_fill(masks.bool().expand_as(images), float("nan"))):
+        with pytest.raises(InvalidImageError, match=r"\[0, 1\]"):  # e.g. already in the network's range
+            recipe.train_step(wrong, masks, 0)
     outside = torch.zeros_like(masks)
     outside[..., :8, :8] = 1
     with pytest.raises(InvalidMaskError, match="centr"):

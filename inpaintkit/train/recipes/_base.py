@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from ...deep.layers import ATTENTION_CHILD, attach_self_attention
-from ...errors import InvalidMaskError, InvalidParameterError, ShapeMismatchError
+from ...errors import InvalidImageError, InvalidMaskError, InvalidParameterError, ShapeMismatchError
 from ...params import check_bool, check_float, check_int
 
 __all__ = ["Recipe", "hole_centred_crop"]
@@ -392,7 +392,14 @@ class Recipe:
         if not isinstance(masks, torch.Tensor) or tuple(masks.shape) != (n, 1, height, width):
             shape = tuple(masks.shape) if isinstance(masks, torch.Tensor) else type(masks).__name__
             raise ShapeMismatchError(f"masks: expected a ({n}, 1, {height}, {width}) tensor (1 = hole), got {shape}")
-        return images.to(self.device, torch.float32), masks.to(self.device, torch.float32)
+        images = images.to(self.device, torch.float32)
+        low, high = torch.stack(torch.aminmax(images)).tolist()  # one read-back
+        if not (0.0 <= low and high <= 1.0):  # also false for NaN
+            raise InvalidImageError(
+                f"images: expected values on [0, 1] (the recipe maps them to the network's range "
+                f"{self.value_range} itself), got values from {low:.4g} to {high:.4g}"
+            )
+        return images, masks.to(self.device, torch.float32)
 
     def _update(self, name: str, loss: torch.Tensor) -> None:
         """Backpropagate ``loss`` and step optimiser ``name``."""
