@@ -349,9 +349,9 @@ def test_the_package_reexports_its_parts_public_names():
 # `below_mean_fill` = 1.15 x the mean fill; both must also be below `below_untrained` x the
 # untrained network. Measured here (one thread, CPU seconds by time.process_time):
 # DeepFill v2 hole-MAE 0.187 -> 0.097 (mean fill 0.091) in 300 steps, 82 s; the Context
-# Encoder 0.159 -> 0.076 (mean fill 0.079) in 400 steps, 91 s. GLCIC trains at its paper
-# width only (no width setting), 20x slower per step than this Context Encoder, so the
-# Context Encoder is the second method.
+# Encoder 0.159 -> 0.076 (mean fill 0.079) in 400 steps, 91 s. The Context Encoder is the
+# second method because it gets there on this budget: GLCIC at its reduced width costs 0.14
+# CPU s per 128x128 image and step, the Context Encoder at REDUCED 0.013 (benchmarks/README.md).
 LEARNING = {
     "deepfill2": dict(
         size=32, tiles=32, count=328, batch=16, steps=300,
