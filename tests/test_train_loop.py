@@ -148,6 +148,16 @@ def test_a_run_writes_every_file_in_its_documented_form(tiny_folder, tmp_path, o
     assert record["history"][0]["from_step"] == 0
 
 
+def test_each_logged_loss_is_the_mean_over_the_steps_that_gave_it(tiny_folder, tmp_path, one_thread):
+    # Step 0 trains on L1 alone; step 1 also runs the discriminator, whose hinge loss starts
+    # at about 2 (its scores start near 0: relu(1 - 0) + relu(1 + 0)). The row after the two
+    # steps must show that one value, not its average with a step that had none.
+    tiny_run(tiny_folder, tmp_path / "run", 2, recipe_overrides={**FAST, "reconstruction_steps": 1})
+    row = read_rows(tmp_path / "run" / "metrics.csv")[-1]
+    assert row["step"] == "2" and float(row["discriminator"]) == pytest.approx(2.0, abs=0.1)
+    assert float(row["adversarial"]) == pytest.approx(0.0, abs=0.1)
+
+
 def test_resuming_gives_the_same_run_bit_for_bit(tiny_folder, tmp_path, one_thread):
     straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
     tiny_run(tiny_folder, straight, steps=6, eval_every=3, sample_every=6, checkpoint_every=3)

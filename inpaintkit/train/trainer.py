@@ -9,7 +9,8 @@ recipe (:mod:`.recipes`) and runs ``recipe.train_step`` for each step. The run f
                           state, the random generators' states (as tensors) and the step;
                           torch.load(path, weights_only=True) reads it
     metrics.csv           one row per evaluation: step, mean training losses since the last
-                          row, held-out PSNR / SSIM / hole-MAE (step 0 = the untrained network)
+                          row (each over the steps that gave it), held-out PSNR / SSIM /
+                          hole-MAE (step 0 = the untrained network)
     samples/step_NNNNNN.png  rows: input with the hole, mask, output, target
     run.json              the settings, versions and the recipe's description
 
@@ -283,7 +284,9 @@ def _format_cell(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------- state.pt
-def _training_state(recipe: Any, step: int, loss_sums: Mapping[str, float], loss_count: int) -> dict[str, Any]:
+def _training_state(
+    recipe: Any, step: int, loss_sums: Mapping[str, float], loss_counts: Mapping[str, int]
+) -> dict[str, Any]:
     return {
         "format": STATE_FORMAT,
         "version": _STATE_VERSION,
@@ -291,7 +294,7 @@ def _training_state(recipe: Any, step: int, loss_sums: Mapping[str, float], loss
         "step": step,
         # The losses since the last metrics.csv row, so that a resumed row equals a straight one.
         "loss_sums": dict(loss_sums),
-        "loss_count": loss_count,
+        "loss_counts": dict(loss_counts),
         "modules": {name: _unwrap(module).state_dict() for name, module in recipe.state_modules().items()},
         "optimizers": {name: optimizer.state_dict() for name, optimizer in recipe.optimizers.items()},
         "rng": _rng_state(),
@@ -526,10 +529,15 @@ def train(
         heldout = _heldout_set(data, size, seed, recipe, num_eval)
         log = _MetricsLog(out / "metrics.csv")
 
-        start, sums, counted, elapsed_before = 0, {}, 0, 0.0
+        # Each loss is averaged over the steps that gave it: a phase or a schedule may leave it out.
+        start, sums, counted, elapsed_before = 0, {}, {}, 0.0
         if resume:
             state = _load_training_state(state_path, recipe)
-            start, sums, counted = int(state["step"]), dict(state["loss_sums"]), int(state["loss_count"])
+            start, sums = int(state["step"]), dict(state["loss_sums"])
+            if "loss_counts" in state:
+                counted = {key: int(count) for key, count in state["loss_counts"].items()}
+            else:  # written before the counts were kept per loss
+                counted = {key: int(state["loss_count"]) for key in sums}
             log.load(start)
             elapsed_before = float(log.rows[-1]["seconds"]) if log.rows else 0.0
         description = recipe.describe()
@@ -602,13 +610,13 @@ def train(
                 losses = {key: float(value) for key, value in losses.items()}
                 for key, value in losses.items():
                     sums[key] = sums.get(key, 0.0) + value
-                counted += 1
+                    counted[key] = counted.get(key, 0) + 1
                 bar.set_postfix({key: f"{value:.4g}" for key, value in losses.items()}, refresh=False)
                 bar.update(1)
                 completed = step + 1
-                means = {key: value / counted for key, value in sums.items()}
+                means = {key: value / counted[key] for key, value in sums.items()}
                 if completed % every["eval_every"] == 0:
-                    sums, counted = {}, 0
+                    sums, counted = {}, {}
                 evaluate(completed, means, time.perf_counter() - began)
                 if completed % every["checkpoint_every"] == 0 or completed == steps:
                     checkpoint(completed)
