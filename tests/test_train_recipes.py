@@ -246,6 +246,26 @@ def test_a_checkpoint_with_a_bad_self_attention_entry_is_refused(entry, tmp_path
         ik.Inpainter.create("deepfill2", weights=path, device="cpu")
 
 
+def test_lr_decay_scales_each_update_and_leaves_the_rate_in_place():
+    assert [recipe_for("deepfill2", lr_decay="cosine", total_steps=4).lr_factor(t) for t in (0, 2, 4, 9)] == [
+        1.0, pytest.approx(0.5), pytest.approx(0.0), pytest.approx(0.0)
+    ]
+    assert [recipe_for("glcic", lr_decay="linear").lr_factor(t) for t in (0, 250_000)] == [1.0, 0.5]  # paper's run
+    assert recipe_for("deepfill2").lr_factor(10**6) == 1.0
+
+    def one_step(step, **overrides):
+        torch.manual_seed(0)
+        recipe = make_recipe("deepfill2", gan_weight=0.0, **overrides).build("cpu")
+        recipe.train_step(*batch("deepfill2"), step)
+        return recipe
+
+    decayed = one_step(2, lr=1e-3, lr_decay="cosine", total_steps=4)  # factor 0.5 at step 2 of 4
+    halved = one_step(2, lr=5e-4)
+    for key, value in snapshot(decayed.state_modules()["generator"]).items():
+        assert torch.equal(value, halved.state_modules()["generator"].state_dict()[key]), key
+    assert decayed.optimizers["generator"].param_groups[0]["lr"] == 1e-3  # restored after the step
+
+
 def test_mine_regulariser_adds_its_network_and_terms():
     torch.manual_seed(0)
     recipe = make_recipe("deepfill2", mine_weight=0.1).build("cpu")
@@ -353,6 +373,8 @@ def test_context_encoder_masks_are_its_56_pixel_hole():
         ("glcic", {"image_size": 96}),
         ("glcic", {"optimizer": "sgd"}),
         ("glcic", {"cnum": 15}),
+        ("deepfill2", {"lr_decay": "exponential", "total_steps": 10}),
+        ("deepfill2", {"lr_decay": "cosine"}),  # no run length to decay over
         ("glcic", {"discriminator_cnum": 1}),
         ("glcic", {"completion_fraction": 0.9, "discriminator_fraction": 0.2}),
         ("glcic", {"progressive": ProgressiveSchedule(256, 128, 10, 5)}),

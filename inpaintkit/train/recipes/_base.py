@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import nn
 
 from ...deep.layers import ATTENTION_CHILD, attach_self_attention
 from ...errors import InvalidImageError, InvalidMaskError, InvalidParameterError, ShapeMismatchError
-from ...params import check_bool, check_float, check_int
+from ...params import check_bool, check_choice, check_float, check_int
 
 __all__ = ["Recipe", "hole_centred_crop"]
 
@@ -131,6 +132,13 @@ class Recipe:
         mode-collapsed fills.
     mine_lr : float
         Learning rate of the statistics network (1e-4, as in the MINE paper).
+    lr_decay : {"constant", "cosine", "linear"}
+        Multiplies every optimiser's learning rate at step t of a run of T steps
+        (``total_steps``, else the paper's run length) by 1, by (1 + cos(pi t / T)) / 2, or
+        by 1 - t / T: the papers train at constant rates ("constant"); a decay lets a short
+        run end on a settled network instead of wherever the last steps left it. It
+        multiplies whatever rate the recipe's phases set (PConv's fine-tuning rate too), and
+        is a function of the step, so a resumed run follows the same course.
     progressive : ProgressiveSchedule or None
         Progressive growing (Karras et al. 2018): every batch goes through
         ``progressive.apply(images, masks, step)`` before the step.
@@ -166,6 +174,7 @@ class Recipe:
     generator_self_attention: bool = False
     mine_weight: float = 0.0
     mine_lr: float = 1e-4
+    lr_decay: Literal["constant", "cosine", "linear"] = "constant"
     progressive: Any = None
 
     def __post_init__(self) -> None:
@@ -180,6 +189,13 @@ class Recipe:
             )
         self.mine_weight = check_float("mine_weight", self.mine_weight, low=0.0)
         self.mine_lr = check_float("mine_lr", self.mine_lr, low=0.0, low_open=True)
+        self.lr_decay = check_choice("lr_decay", self.lr_decay, ("constant", "cosine", "linear"))
+        if self.lr_decay != "constant" and not (self.total_steps or self.paper_steps):
+            raise InvalidParameterError(
+                f"lr_decay: {self.lr_decay!r} decays over the run, so it needs total_steps (the run's length); "
+                "pass total_steps=N, or leave lr_decay='constant'"
+            )
+        self._lr_factor = 1.0
         self._validate()
         sizes = [self.image_size]
         if self.progressive is not None:
@@ -380,6 +396,7 @@ class Recipe:
             images, masks = self.progressive.apply(images, masks, step)
         for module in self._networks.values():
             module.train()
+        self._lr_factor = self.lr_factor(step)
         losses = self._step(self.to_network(images), masks, step)
         values = torch.stack([value.detach().float() for value in losses.values()]).tolist()
         return dict(zip(losses, values))
@@ -401,12 +418,31 @@ class Recipe:
             )
         return images, masks.to(self.device, torch.float32)
 
+    def lr_factor(self, step: int) -> float:
+        """What ``lr_decay`` multiplies the learning rates by at ``step``."""
+        if self.lr_decay == "constant":
+            return 1.0
+        progress = min(step / (self.total_steps or self.paper_steps), 1.0)
+        if self.lr_decay == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * progress))
+        return 1.0 - progress
+
     def _update(self, name: str, loss: torch.Tensor) -> None:
-        """Backpropagate ``loss`` and step optimiser ``name``."""
+        """Backpropagate ``loss`` and step optimiser ``name`` (at the decayed rate)."""
         optimizer = self.optimizers[name]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        if self._lr_factor == 1.0:
+            optimizer.step()
+            return
+        rates = [group["lr"] for group in optimizer.param_groups]
+        for group, rate in zip(optimizer.param_groups, rates):
+            group["lr"] = rate * self._lr_factor
+        try:
+            optimizer.step()
+        finally:
+            for group, rate in zip(optimizer.param_groups, rates):
+                group["lr"] = rate
 
     @contextlib.contextmanager
     def _frozen(self, *modules: nn.Module) -> Iterator[None]:
