@@ -349,24 +349,32 @@ def test_the_package_reexports_its_parts_public_names():
 # of the bundled photos (about one in eight held out); the trained network is scored on the
 # held-out crops with the run's fixed evaluation masks, against itself untrained
 # (metrics.csv's step-0 row) and against the mean-colour fill (each hole filled with the mean
-# colour of its image's known pixels). DeepFill v2 trains at 32x32 (its free-form masks
-# cover 30% of the image on average at 32 as at 256: the widths scale with the side), on
-# the L1 loss alone for the first half (`reconstruction_steps`), then with the adversarial
-# loss at mmagic's weight of 0.1 (the paper's 1 leaves it at 1.22x the mean fill after 300
-# steps); the Context Encoder at its only size, 128, on its reconstruction loss. The issue
-# asks for both to beat the mean-colour fill: the Context Encoder does (0.96x it), DeepFill
-# v2 does not at this budget (1.07x after 300 steps, 1.06x after 400), so its test asks for
-# `below_mean_fill` = 1.15 x the mean fill; both must also be below `below_untrained` x the
-# untrained network. Measured here (one thread, CPU seconds by time.process_time):
-# DeepFill v2 hole-MAE 0.187 -> 0.097 (mean fill 0.091) in 300 steps, 82 s; the Context
-# Encoder 0.159 -> 0.076 (mean fill 0.079) in 400 steps, 91 s. The Context Encoder is the
-# second method because it gets there on this budget: GLCIC at its reduced width costs 0.14
-# CPU s per 128x128 image and step, the Context Encoder at REDUCED 0.013 (benchmarks/README.md).
+# colour of its image's known pixels). Both must end below `below_mean_fill` x the mean fill
+# and `below_untrained` x the untrained network.
+#
+# DeepFill v2 trains at 32x32 (its free-form masks cover 30% of the image on average at 32
+# as at 256: the widths scale with the side), on the L1 loss alone for the first half
+# (`reconstruction_steps`), then with the adversarial loss at mmagic's weight of 0.1, with
+# the learning rate decaying to 0 over the run (`lr_decay="cosine"`). Without the decay a
+# run ends wherever its last adversarial steps left it: at a constant 1e-3, 0.92x the mean
+# fill at step 1596 and 1.01x at 1600. Shorter runs do not get below the mean fill: 1.07x
+# after 300 steps (constant 1e-3), 1.00x after 1000 (cosine from 3e-3). The network first
+# learns the data set's average colour: most bundled photos are gray, and until late in the
+# run it fills the holes of saturated tiles (coffee, retina) with a gray-brown. So this test
+# takes longer than the issue's "minute or two". Measured here, one thread: hole-MAE 0.187
+# -> 0.0808, 0.892x the mean fill (0.0906), in 1600 steps, 419 s of CPU on a busy machine.
+#
+# The Context Encoder trains at its only size, 128, on its reconstruction loss: 0.159 ->
+# 0.076 (mean fill 0.079) in 400 steps, 91 s. It is the second method because it gets there
+# on this budget: GLCIC at its reduced width costs 0.14 CPU s per 128x128 image and step, the
+# Context Encoder at REDUCED 0.013 (benchmarks/README.md).
 LEARNING = {
     "deepfill2": dict(
-        size=32, tiles=32, count=328, batch=16, steps=300,
-        overrides={**REDUCED["deepfill2"], "lr": 1e-3, "gan_weight": 0.1, "reconstruction_steps": 150},
-        below_mean_fill=1.15, below_untrained=0.6,
+        size=32, tiles=32, count=328, batch=16, steps=1600,
+        overrides={
+            **REDUCED["deepfill2"], "lr": 2e-3, "lr_decay": "cosine", "gan_weight": 0.1, "reconstruction_steps": 800,
+        },
+        below_mean_fill=0.95, below_untrained=0.5,
     ),
     "context-encoder": dict(
         size=128, tiles=128, count=256, batch=16, steps=400,
@@ -406,7 +414,7 @@ def test_a_short_cpu_run_learns_to_fill_holes(method, tmp_path, one_thread):
     )
     rows = read_rows(out / "metrics.csv")
     untrained, trained = float(rows[0]["heldout_hole_mae"]), float(rows[-1]["heldout_hole_mae"])
-    recipe = recipe_for(method, image_size=spec["size"], **spec["overrides"])
+    recipe = recipe_for(method, image_size=spec["size"], total_steps=steps, **spec["overrides"])
     cases = heldout_cases(folder, spec["size"], recipe, 32)
     mean_fill = mean_colour_hole_mae(cases)
     assert mean_fill < untrained, "an untrained network fills worse than the mean colour"
