@@ -365,9 +365,10 @@ def test_the_package_reexports_its_parts_public_names():
 # -> 0.0808, 0.892x the mean fill (0.0906), in 1600 steps, 419 s of CPU on a busy machine.
 #
 # The Context Encoder trains at its only size, 128, on its reconstruction loss: 0.159 ->
-# 0.076 (mean fill 0.079) in 400 steps, 91 s. It is the second method because it gets there
-# on this budget: GLCIC at its reduced width costs 0.14 CPU s per 128x128 image and step, the
-# Context Encoder at REDUCED 0.013 (benchmarks/README.md).
+# 0.076, 0.966x the mean fill (0.079), in 400 steps, 91 s (a cosine decay from the same rate
+# ends at 1.03x: this short run needs its full rate to the end). It is the second method
+# because it gets there on this budget: GLCIC at its reduced width costs 0.14 CPU s per
+# 128x128 image and step, the Context Encoder at REDUCED 0.013 (benchmarks/README.md).
 LEARNING = {
     "deepfill2": dict(
         size=32, tiles=32, count=328, batch=16, steps=1600,
@@ -380,7 +381,7 @@ LEARNING = {
         size=128, tiles=128, count=256, batch=16, steps=400,
         overrides={**REDUCED["context-encoder"], "nef": 16, "ngf": 16, "bottleneck_channels": 64,
                    "generator_lr": 5e-4, "adversarial_weight": 0.0, "reconstruction_weight": 1.0},
-        below_mean_fill=1.0, below_untrained=0.6,
+        below_mean_fill=0.98, below_untrained=0.6,
     ),
 }
 
