@@ -149,7 +149,7 @@ def test_paired_tables_compare_the_methods_on_the_same_cases(tmp_path):
     assert "| harmonic | 2001 | 2/2 | - |" in report.to_markdown(paired=True, metric="hole_mae")
     by_family = report.to_markdown(by="mask_family", paired=True).splitlines()
     assert by_family[0] == "| method | year | box | irregular |"  # the failed case was the free-form one
-    for labels in (["nope"], "harmonic", []):
+    for labels in (["nope"], "harmonic", [], 3):
         with pytest.raises(InvalidParameterError, match="labels"):
             report.table(labels=labels)
     report.save(tmp_path / "report")

@@ -178,7 +178,11 @@ class Report:
     def _check_labels(self, labels: Any) -> list[str]:
         if labels is None:
             return list(self.labels)
-        if isinstance(labels, str) or not all(isinstance(label, str) for label in labels):
+        if (
+            isinstance(labels, str)
+            or not isinstance(labels, (list, tuple))
+            or not all(isinstance(label, str) for label in labels)
+        ):
             raise InvalidParameterError(f"labels: expected a list of method labels, got {labels!r}")
         unknown = [label for label in labels if label not in self.labels]
         if unknown or not labels:
