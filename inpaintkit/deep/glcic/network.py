@@ -40,6 +40,7 @@ import torch
 from torch import nn
 
 from ...errors import InvalidImageError, InvalidParameterError, ShapeMismatchError
+from ...params import check_int
 
 __all__ = [
     "CompletionNetwork",
@@ -66,10 +67,8 @@ LOCAL_INPUT_SIZE = 128
 
 
 def _check_width(name: str, value: object, *, even: bool = False) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 2 or (even and value % 2):
-        raise InvalidParameterError(
-            f"{name} must be {'an even' if even else 'an'} int >= 2 (64 in the paper); got {value!r}."
-        )
+    if check_int(name, value, low=2) % 2 and even:
+        raise InvalidParameterError(f"{name}: expected an even integer (64 in the paper), got {value!r}")
 
 
 class _ConvBNReLU(nn.Module):
