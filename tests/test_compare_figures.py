@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html.parser
 import math
+import statistics
 import time
 from pathlib import Path
 from urllib.parse import unquote
@@ -14,7 +15,7 @@ from PIL import Image
 
 import inpaintkit as ik
 from inpaintkit import datasets, metrics
-from inpaintkit.comparison import _figures, _html
+from inpaintkit.comparison import METRICS, Report, _figures, _html
 from inpaintkit.errors import InvalidParameterError
 
 SCRIPT_ERROR = "ValueError: bad <script>alert('x')</script> & more"
@@ -37,6 +38,10 @@ class FakeReport:
             if record["case"] == name and record["label"] == label
         ]
         self.versions = versions or {"inpaintkit": ik.__version__, "platform": "test <machine>"}
+        self._by_pair = {(record["case"], record["label"]): record for record in self.records}
+
+    _check_labels = Report._check_labels
+    common_cases = Report.common_cases
 
     def case(self, name):
         return self._cases[name]
@@ -108,6 +113,66 @@ def report_of(tiny, labels, case_count=None, **changes):
     records = [{**record, **changes} for record in records]
     order = {label: min(r["year"] for r in records if r["label"] == label) for label in labels}
     return FakeReport(cases, outputs, records, sorted(labels, key=lambda label: (order[label], label)))
+
+
+def real_report(tiny, labels, failed=(), ratio_bins=None):
+    """A :class:`Report` over the tiny results of ``labels``.
+
+    ``failed`` holds (case index, label) pairs turned into errors; ``ratio_bins``, one hole-ratio
+    bin per case, replaces the records' bins.
+    """
+    cases, outputs, records = tiny
+    names = [case.name for case in cases]
+    failing = {(names[index], label) for index, label in failed}
+    kept = []
+    for record in records:
+        if record["label"] not in labels:
+            continue
+        record = dict(record)
+        if ratio_bins is not None:
+            record["ratio_bin"] = ratio_bins[names.index(record["case"])]
+        if (record["case"], record["label"]) in failing:
+            record.update(status="error", error="ValueError: made to fail", time=None, times=[])
+            record.update(dict.fromkeys(METRICS))
+        kept.append(record)
+    first = {label: next(record for record in records if record["label"] == label) for label in labels}
+    methods = [
+        {key: first[label][key] for key in ("label", "method", "params", "year", "paper")}
+        | {"family": first[label]["method_family"]}
+        for label in labels
+    ]
+    settings = {"metrics": list(METRICS)}
+    return Report(kept, methods=methods, specs=datasets.suite("tiny").specs, settings=settings, outputs=outputs)
+
+
+def finished_by_all(report, labels):
+    """The cases whose record is "ok" for every label of ``labels``, read from the records."""
+    return [
+        case for case in report.case_names
+        if all(any(r["case"] == case and r["label"] == label and r["status"] == "ok" for r in report.records)
+               for label in labels)
+    ]
+
+
+def labels_in_order(report, labels):
+    """``labels`` in the report's order (oldest first), as the figures draw them."""
+    return [label for label in report.labels if label in labels]
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The title and the method names drawn (point names, line labels) of each figure saved in the test."""
+    seen = []
+    save = _figures._save
+
+    def remembering_save(figure, path):
+        axis = figure.axes[0]
+        names = [text.get_text() for text in axis.texts] + [line.get_label() for line in axis.get_lines()]
+        seen.append((axis.get_title(), names))
+        return save(figure, path)
+
+    monkeypatch.setattr(_figures, "_save", remembering_save)
+    return seen
 
 
 def png(path: Path) -> np.ndarray:
@@ -210,6 +275,91 @@ def test_ratio_curves_say_so_when_no_case_has_a_bin(tmp_path, tiny):
     assert coloured_fraction(empty) == 0.0 and (empty < 128).any(), "a note in black, no axes, no lines"
 
 
+@pytest.mark.parametrize("metric", ["hole_mae", "ssim"])
+def test_paired_scatter_points_are_over_the_cases_every_method_finished(tmp_path, tiny, drawn, metric):
+    labels = ["harmonic", "telea", "oracle"]
+    report = real_report(tiny, labels, failed=[(1, "telea")])
+    common = finished_by_all(report, labels)
+    assert 0 < len(common) < len(report.case_names)
+
+    points, without_result, paired_on = _figures._scatter_points(report, metric, paired=True, labels=None)
+    assert paired_on == common and without_result == []
+    assert [label for label, *_ in points] == report.labels
+    for label, family, seconds, value in points:
+        mine = [r for r in report.records if r["label"] == label and r["case"] in common]
+        assert family == mine[0]["method_family"]
+        assert value == pytest.approx(statistics.fmean(r[metric] for r in mine))
+        assert seconds == pytest.approx(statistics.median(r["time"] for r in mine))
+
+    unpaired, _, not_paired = _figures._scatter_points(report, metric, paired=False, labels=None)
+    assert not_paired is None
+    for label, _, seconds, value in unpaired:
+        mine = [r for r in report.records if r["label"] == label and r["status"] == "ok"]
+        assert value == pytest.approx(statistics.fmean(r[metric] for r in mine))
+        assert seconds == pytest.approx(statistics.median(r["time"] for r in mine))
+    paired_means = {label: value for label, *_, value in points}
+    unpaired_means = {label: value for label, *_, value in unpaired}
+    # harmonic also finished the case telea failed: unpaired, that case counts
+    assert paired_means["harmonic"] != pytest.approx(unpaired_means["harmonic"])
+
+    _figures.quality_time_scatter(report, tmp_path / "paired.png", metric, paired=True)
+    _figures.quality_time_scatter(report, tmp_path / "unpaired.png", metric)
+    assert [title for title, _ in drawn] == [
+        f"quality against time, paired on {len(common)} of {len(report.case_names)} cases",
+        f"quality against time, {len(report.case_names)} case(s)",
+    ]
+
+
+def test_paired_ratio_curves_average_each_bin_over_the_common_cases(tmp_path, tiny, drawn):
+    labels = ["harmonic", "telea", "oracle"]
+    ratio_bins = ["1-10%", "10-20%", "10-20%"]  # the failed case shares its bin with a common one
+    report = real_report(tiny, labels, failed=[(1, "telea")], ratio_bins=ratio_bins)
+    common = finished_by_all(report, labels)
+
+    bins, means, paired_on = _figures._ratio_means(report, "hole_mae", paired=True, labels=None)
+    assert paired_on == common and sorted(bins) == sorted(set(ratio_bins)) and list(means) == report.labels
+    for label in labels:
+        for name, mean in zip(bins, means[label], strict=True):
+            values = [
+                r["hole_mae"] for r in report.records
+                if r["label"] == label and r["case"] in common and r["ratio_bin"] == name
+            ]
+            assert mean == pytest.approx(statistics.fmean(values))
+    _, unpaired, _ = _figures._ratio_means(report, "hole_mae", paired=False, labels=None)
+    shared = bins.index("10-20%")
+    assert unpaired["harmonic"][shared] != pytest.approx(means["harmonic"][shared])
+
+    _figures.ratio_curves(report, tmp_path / "paired.png", paired=True)
+    title = f"quality by hole size, paired on {len(common)} of {len(report.case_names)} cases"
+    assert drawn == [(title, report.labels)]
+
+
+def test_labels_choose_the_methods_drawn_and_what_is_paired(tmp_path, tiny, drawn):
+    report = real_report(tiny, ["harmonic", "telea", "oracle"], failed=[(1, "telea")], ratio_bins=["1-10%"] * 3)
+    chosen = ["oracle", "harmonic"]  # both finished every case: pairing them keeps every case
+    _figures.quality_time_scatter(report, tmp_path / "scatter.png", labels=chosen, paired=True)
+    _figures.ratio_curves(report, tmp_path / "curves.png", labels=chosen, paired=True)
+    in_order = labels_in_order(report, chosen)
+    assert in_order != chosen
+    count = len(report.case_names)
+    assert drawn == [
+        (f"quality against time, paired on {count} of {count} cases", in_order),
+        (f"quality by hole size, paired on {count} of {count} cases", in_order),
+    ]
+    points, _, common = _figures._scatter_points(report, "hole_mae", paired=True, labels=chosen)
+    assert [label for label, *_ in points] == in_order and common == report.case_names
+
+
+@pytest.mark.parametrize("labels", [["nope"], "harmonic", [], 3, ["harmonic", 3]])
+def test_figures_refuse_bad_labels(tmp_path, tiny, labels):
+    report = real_report(tiny, ["harmonic", "telea"])
+    for draw in (_figures.quality_time_scatter, _figures.ratio_curves):
+        for paired in (False, True):
+            with pytest.raises(InvalidParameterError, match="labels"):
+                draw(report, tmp_path / "figure.png", labels=labels, paired=paired)
+    assert not list(tmp_path.iterdir())
+
+
 class Links(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
@@ -265,6 +415,7 @@ def test_a_real_comparison_saves_figures_and_a_page_that_links_them(tmp_path):
     parser = Links()
     parser.feed(page.read_text(encoding="utf-8"))
     expected = {"figures/quality_vs_time.png", "figures/by_hole_ratio.png"}
+    expected |= {"figures/quality_vs_time_paired.png", "figures/by_hole_ratio_paired.png"}
     expected |= {f"figures/cases/{name}.png" for name in report.case_names}
     expected |= {"results.jsonl", "run.json"}
     expected |= {f"tables/{name}.csv" for name in ("summary", "paired", "by_mask_family", "by_ratio_bin")}
@@ -277,3 +428,35 @@ def test_a_real_comparison_saves_figures_and_a_page_that_links_them(tmp_path):
     assert text.count('<tr class="failed">') == len(report.case_names)
     # criminisi finished no case: the paired summary leaves it out and says so
     assert f"Summary on the {len(report.case_names)} cases every method finished (not criminisi[patch_size=99]" in text
+
+
+PAIRED_FIGURES = {"figures/quality_vs_time_paired.png", "figures/by_hole_ratio_paired.png"}
+
+
+def test_save_adds_the_paired_figures_when_a_method_failed_on_some_cases(tmp_path, tiny):
+    labels = ["harmonic", "telea"]
+    page = real_report(tiny, labels, failed=[(1, "telea")]).save(tmp_path / "failed")
+
+    parser = Links()
+    text = page.read_text(encoding="utf-8")
+    parser.feed(text)
+    assert PAIRED_FIGURES <= set(parser.links)
+    assert all(png(page.parent / link).shape[0] > 300 for link in PAIRED_FIGURES)
+    for caption in ("quality against time, paired", "quality by hole ratio, paired"):
+        assert text.index("<h2>Figures</h2>") < text.index(f"<figcaption>{caption}</figcaption>")
+        assert text.index(f"<figcaption>{caption}</figcaption>") < text.index("<h2>Cases</h2>")
+
+
+@pytest.mark.parametrize(
+    "failed", [(), [(1, "telea"), (0, "harmonic"), (2, "harmonic")]], ids=["none-failed", "no-common-case"]
+)
+def test_save_leaves_the_paired_figures_out_without_failures_or_common_cases(tmp_path, tiny, failed):
+    page = real_report(tiny, ["harmonic", "telea"], failed=failed).save(tmp_path)
+
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    assert "figures/quality_vs_time.png" in parser.links and not PAIRED_FIGURES & set(parser.links)
+    assert sorted(path.name for path in (tmp_path / "figures").glob("*.png")) == [
+        "by_hole_ratio.png",
+        "quality_vs_time.png",
+    ]

@@ -1,9 +1,9 @@
 """The figures of a comparison report: one grid per case, quality against time, and quality by hole ratio.
 
 Each function takes a :class:`~inpaintkit.comparison.Report` (it reads ``records``,
-``labels``, ``case_names``, ``case()`` and ``output()``), writes one small PNG and returns
-its path. Matplotlib is imported inside the functions, with the Agg backend, so importing
-this module costs nothing.
+``labels``, ``case_names``, ``case()``, ``output()``, ``common_cases()`` and
+``_check_labels()``), writes one small PNG and returns its path. Matplotlib is imported
+inside the functions, with the Agg backend, so importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -106,11 +106,27 @@ def _mean(values: Sequence[float | None]) -> float:
     return math.nan
 
 
-def _records_by_label(report: Any) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {label: [] for label in report.labels}
+def _records_by_label(
+    report: Any, *, paired: bool, labels: Sequence[str] | None
+) -> tuple[dict[str, list[dict]], list[str] | None]:
+    """The records of each label of ``labels`` (default: all), in report order, and the paired cases.
+
+    With ``paired``, only the records of the cases every one of those labels finished
+    (``report.common_cases``) are kept, and those cases are returned; otherwise None is.
+    """
+    kept = report._check_labels(labels)
+    common = report.common_cases(kept) if paired else None
+    counted = None if common is None else set(common)
+    grouped: dict[str, list[dict]] = {label: [] for label in kept}
     for record in report.records:
-        grouped.setdefault(record["label"], []).append(record)
-    return grouped
+        if record["label"] in grouped and (counted is None or record["case"] in counted):
+            grouped[record["label"]].append(record)
+    return grouped, common
+
+
+def _paired_on(common: list[str] | None, report: Any) -> str:
+    """``", paired on k of n cases"`` for a title, or nothing when not paired."""
+    return "" if common is None else f", paired on {len(common)} of {len(report.case_names)} cases"
 
 
 def _caption(label: str, year: Any) -> str:
@@ -231,7 +247,42 @@ def _note(figure: Any, text: str) -> None:
     figure.text(0.01, 0.01, "\n".join(textwrap.wrap(text, 110)), fontsize=6.5, color="0.3", va="bottom")
 
 
-def quality_time_scatter(report: Any, path: str | Path, metric: str = "hole_mae") -> Path:
+def _scatter_points(
+    report: Any, metric: str, *, paired: bool, labels: Sequence[str] | None
+) -> tuple[list[tuple[str, str, float, float]], list[str], list[str] | None]:
+    """What :func:`quality_time_scatter` draws, before any drawing.
+
+    Returns
+    -------
+    points : list of (str, str, float, float)
+        ``(label, family, median seconds, mean metric)`` of each method with a finished case
+        that has a time and a metric value, in report order.
+    without_result : list of str
+        The other labels.
+    common : list of str or None
+        The cases paired on, or None when not paired.
+    """
+    grouped, common = _records_by_label(report, paired=paired, labels=labels)
+    points, without_result = [], []
+    for label, records in grouped.items():
+        finished = _ok(records)
+        times = [record["time"] for record in finished if record.get("time") is not None]
+        value = _mean([record.get(metric) for record in finished])
+        if not finished or not times or math.isnan(value):
+            without_result.append(label)
+            continue
+        points.append((label, finished[0].get("method_family", ""), float(np.median(times)), value))
+    return points, without_result, common
+
+
+def quality_time_scatter(
+    report: Any,
+    path: str | Path,
+    metric: str = "hole_mae",
+    *,
+    paired: bool = False,
+    labels: Sequence[str] | None = None,
+) -> Path:
     """One point per method: median time over cases (log scale) against the mean metric.
 
     Only cases the method finished count. A method with no finished case is named in a note
@@ -245,23 +296,27 @@ def quality_time_scatter(report: Any, path: str | Path, metric: str = "hole_mae"
         The PNG to write.
     metric : str
         See :func:`case_grid`.
+    paired : bool
+        Count only the cases that every method of ``labels`` finished
+        (``report.common_cases``), for the means and the median times alike; the title
+        then says on how many cases.
+    labels : list of str, optional
+        The methods (labels) to draw, and to pair (default: all).
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown ``metric``, or ``labels`` that are not some of ``report.labels``.
     """
     metric = _check_metric(metric)
+    points, without_result, common = _scatter_points(report, metric, paired=paired, labels=labels)
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6.4, 4.4), dpi=_DPI)
-    points, without_result = [], []
-    for label, records in _records_by_label(report).items():
-        finished = _ok(records)
-        times = [record["time"] for record in finished if record.get("time") is not None]
-        if not finished or not times:
-            without_result.append(label)
-            continue
-        family = finished[0].get("method_family", "")
-        points.append((label, family, max(float(np.median(times)), 1e-6), _mean([r.get(metric) for r in finished])))
+    points = [(label, family, max(seconds, 1e-6), value) for label, family, seconds, value in points]  # log scale
     finite = [value for *_, value in points if math.isfinite(value)]
     top = max(finite) if finite else 1.0
     families_drawn = set()
@@ -271,9 +326,6 @@ def quality_time_scatter(report: Any, path: str | Path, metric: str = "hole_mae"
     middle = (min(logs) + max(logs)) / 2 if logs else 0.0  # names of points right of it go on their left
     for label, family, seconds, value in points:
         style = _family_style(family)
-        if math.isnan(value):
-            without_result.append(label)
-            continue
         shown = value if math.isfinite(value) else top
         marker = style["marker"] if math.isfinite(value) else r"$\uparrow$"
         axis.scatter(
@@ -300,7 +352,10 @@ def quality_time_scatter(report: Any, path: str | Path, metric: str = "hole_mae"
     axis.set_xscale("log")
     axis.set_xlabel("median time per case (s, log scale)")
     axis.set_ylabel(f"mean {METRIC_TITLES[metric]}", fontsize=8)
-    axis.set_title(f"quality against time, {len(report.case_names)} case(s)", fontsize=9)
+    if common is None:
+        axis.set_title(f"quality against time, {len(report.case_names)} case(s)", fontsize=9)
+    else:
+        axis.set_title(f"quality against time{_paired_on(common, report)}", fontsize=9)
     axis.grid(True, which="both", alpha=0.3)
     if families_drawn:
         axis.legend(title="family", fontsize=7, title_fontsize=7, loc="best")
@@ -310,7 +365,43 @@ def quality_time_scatter(report: Any, path: str | Path, metric: str = "hole_mae"
     return _save(figure, path)
 
 
-def ratio_curves(report: Any, path: str | Path, metric: str = "hole_mae") -> Path:
+def _ratio_means(
+    report: Any, metric: str, *, paired: bool, labels: Sequence[str] | None
+) -> tuple[list[str], dict[str, list[float]], list[str] | None]:
+    """What :func:`ratio_curves` draws, before any drawing.
+
+    Returns
+    -------
+    bins : list of str
+        The hole-ratio bins of the counted records, ordered by their lowest hole ratio.
+    means : dict of str to list of float
+        Per label of ``labels`` (report order), the mean metric of its finished cases in
+        each bin (NaN where it finished none).
+    common : list of str or None
+        The cases paired on, or None when not paired.
+    """
+    grouped, common = _records_by_label(report, paired=paired, labels=labels)
+    binned = [record for records in grouped.values() for record in records if record.get("ratio_bin")]
+    lowest_ratio: dict[str, float] = {}
+    for record in binned:
+        ratio = 1.0 if record.get("hole_ratio") is None else record["hole_ratio"]
+        lowest_ratio[record["ratio_bin"]] = min(lowest_ratio.get(record["ratio_bin"], 1.0), ratio)
+    bins = sorted(lowest_ratio, key=lowest_ratio.get)
+    means = {}
+    for label, records in grouped.items():
+        finished = [record for record in _ok(records) if record.get("ratio_bin")]
+        means[label] = [_mean([r.get(metric) for r in finished if r["ratio_bin"] == name]) for name in bins]
+    return bins, means, common
+
+
+def ratio_curves(
+    report: Any,
+    path: str | Path,
+    metric: str = "hole_mae",
+    *,
+    paired: bool = False,
+    labels: Sequence[str] | None = None,
+) -> Path:
     """The mean metric in each hole-ratio bin, one line per method.
 
     Only cases whose record has a ``ratio_bin`` count (the irregular masks of the
@@ -324,26 +415,33 @@ def ratio_curves(report: Any, path: str | Path, metric: str = "hole_mae") -> Pat
         The PNG to write.
     metric : str
         See :func:`case_grid`.
+    paired : bool
+        Count only the cases that every method of ``labels`` finished
+        (``report.common_cases``); the title then says on how many cases.
+    labels : list of str, optional
+        The methods (labels) to draw, and to pair (default: all). A method keeps its
+        colour whichever others are drawn.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown ``metric``, or ``labels`` that are not some of ``report.labels``.
     """
     metric = _check_metric(metric)
+    bins, means_by_label, common = _ratio_means(report, metric, paired=paired, labels=labels)
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6.4, 4.2), dpi=_DPI)
-    binned = [record for record in report.records if record.get("ratio_bin")]
-    lowest_ratio: dict[str, float] = {}
-    for record in binned:
-        ratio = 1.0 if record.get("hole_ratio") is None else record["hole_ratio"]
-        lowest_ratio[record["ratio_bin"]] = min(lowest_ratio.get(record["ratio_bin"], 1.0), ratio)
-    bins = sorted(lowest_ratio, key=lowest_ratio.get)
     if not bins:
         axis.axis("off")
+        which = "No case" if common is None else "No case that every method finished"
         axis.text(
             0.5,
             0.5,
-            "No case has a hole-ratio bin:\nthis curve needs irregular masks binned by hole ratio\n"
+            f"{which} has a hole-ratio bin:\nthis curve needs irregular masks binned by hole ratio\n"
             "(the 'standard' suite, or masks.irregular(..., ratio_bin=...)).",
             ha="center",
             va="center",
@@ -353,22 +451,22 @@ def ratio_curves(report: Any, path: str | Path, metric: str = "hole_mae") -> Pat
         return _save(figure, path)
     without_result = []
     colours = _pyplot_colours(len(report.labels))
-    for index, (label, records) in enumerate(_records_by_label(report).items()):
-        finished = [record for record in _ok(records) if record.get("ratio_bin")]
-        means = [_mean([r.get(metric) for r in finished if r["ratio_bin"] == name]) for name in bins]
+    for label, means in means_by_label.items():
         if all(math.isnan(value) for value in means):
             without_result.append(label)
             continue
-        marker = _family_style(finished[0].get("method_family", ""))["marker"]
+        family = next((r.get("method_family", "") for r in report.records if r["label"] == label), "")
         clipped = [value if math.isfinite(value) else math.nan for value in means]
-        colour = colours[index % len(colours)]
-        axis.plot(range(len(bins)), clipped, marker=marker, color=colour, label=label, linewidth=1.2)
+        colour = colours[list(report.labels).index(label) % len(colours)]
+        axis.plot(
+            range(len(bins)), clipped, marker=_family_style(family)["marker"], color=colour, label=label, linewidth=1.2
+        )
     axis.set_xticks(range(len(bins)), bins)
     axis.set_xlabel("hole ratio")
     axis.set_ylabel(f"mean {METRIC_TITLES[metric]}", fontsize=8)
-    axis.set_title("quality by hole size", fontsize=9)
+    axis.set_title(f"quality by hole size{_paired_on(common, report)}", fontsize=9)
     axis.grid(True, alpha=0.3)
-    if len(without_result) < len(report.labels):
+    if len(without_result) < len(means_by_label):
         axis.legend(fontsize=7, loc="best")
     if without_result:
         _note(figure, "no finished binned case: " + ", ".join(without_result))

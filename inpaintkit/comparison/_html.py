@@ -153,8 +153,9 @@ def write_index(
         The report folder; the page is written there and links to figures relative to it.
     figures : mapping of str to Path
         Title -> PNG. Figures whose title is a case name go under "Cases", in the report's
-        case order; the others (the scatter, the curves) come first. Paths that do not
-        exist are left out, so the page never shows a broken image.
+        case order; the others (the scatter and the curves, paired or not) come first, in
+        the mapping's order, under "Figures". Paths that do not exist are left out, so the
+        page never shows a broken image.
     tables : mapping of str to str
         Title -> markdown (pipe tables), shown as HTML tables.
 

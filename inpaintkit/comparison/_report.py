@@ -381,8 +381,10 @@ class Report:
         and some method failed somewhere), ``tables/by_mask_family.md|csv`` and
         ``tables/by_ratio_bin.md|csv`` (the markdown files hold one table per metric),
         ``figures/cases/<case>.png`` (every method's result on each case, oldest first),
-        ``figures/quality_vs_time.png``, ``figures/by_hole_ratio.png`` and ``index.html``,
-        which shows them all.
+        ``figures/quality_vs_time.png``, ``figures/by_hole_ratio.png``, with the paired
+        table also ``figures/quality_vs_time_paired.png`` and
+        ``figures/by_hole_ratio_paired.png`` (the same figures on that table's cases and
+        methods), and ``index.html``, which shows them all.
 
         Parameters
         ----------
@@ -415,7 +417,8 @@ class Report:
         ]
         common = self.common_cases(finishing) if finishing else []
         some_failed = any(record["status"] != "ok" for record in self.records)
-        if common and some_failed:
+        write_paired = bool(common) and some_failed
+        if write_paired:
             left_out = [label for label in self.labels if label not in finishing]
             title = f"Summary on the {len(common)} cases every method finished" + (
                 f" (not {', '.join(left_out)}: no case finished)" if left_out else ""
@@ -429,14 +432,16 @@ class Report:
             (folder / "tables" / f"by_{by}.md").write_text(text, encoding="utf-8")
             self.to_csv(folder / "tables" / f"by_{by}.csv", by=by)
             markdown[f"{_HEADERS[metric]} {title}"] = self.to_markdown(by=by, metric=metric)
-        figures: dict[str, Path] = {
-            "quality against time": _figures.quality_time_scatter(
-                self, folder / "figures" / "quality_vs_time.png", metric=metric
-            ),
-            "quality by hole ratio": _figures.ratio_curves(
-                self, folder / "figures" / "by_hole_ratio.png", metric=metric
-            ),
-        }
+        figures: dict[str, Path] = {}
+        for title, draw, stem in (
+            ("quality against time", _figures.quality_time_scatter, "quality_vs_time"),
+            ("quality by hole ratio", _figures.ratio_curves, "by_hole_ratio"),
+        ):
+            figures[title] = draw(self, folder / "figures" / f"{stem}.png", metric=metric)
+            if write_paired:  # right after its unpaired twin, so the page shows them side by side
+                figures[f"{title}, paired"] = draw(
+                    self, folder / "figures" / f"{stem}_paired.png", metric=metric, paired=True, labels=finishing
+                )
         for name in self.case_names:
             path = folder / "figures" / "cases" / f"{safe_name(name)}.png"
             figures[name] = _figures.case_grid(self, name, path, metric=metric)
