@@ -324,7 +324,8 @@ def quality_time_scatter(
     placed: list[tuple[float, float]] = []  # (log10 time, value) of named points, to stack names that would overlap
     logs = [math.log10(seconds) for _, _, seconds, _ in points]
     middle = (min(logs) + max(logs)) / 2 if logs else 0.0  # names of points right of it go on their left
-    for label, family, seconds, value in points:
+    # Highest first, so that a name moved down to clear its neighbour's moves away from that point.
+    for label, family, seconds, value in sorted(points, key=lambda point: -point[3]):
         style = _family_style(family)
         shown = value if math.isfinite(value) else top
         marker = style["marker"] if math.isfinite(value) else r"$\uparrow$"
