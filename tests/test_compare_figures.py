@@ -350,6 +350,28 @@ def test_labels_choose_the_methods_drawn_and_what_is_paired(tmp_path, tiny, draw
     assert [label for label, *_ in points] == in_order and common == report.case_names
 
 
+def test_scatter_names_of_close_points_do_not_overlap(tmp_path, tiny, monkeypatch):
+    # harmonic (listed first, 2001) sits just below telea (2004): were names placed in the report's
+    # order, telea's, moved down to clear harmonic's, would land on it.
+    report = report_of(tiny, ["harmonic", "telea", "oracle"])
+    spots = {"harmonic": (0.020, 0.0700), "telea": (0.021, 0.0704), "oracle": (1.0, 0.0900)}
+    for record in report.records:
+        if record["label"] in spots:
+            record["time"], record["hole_mae"] = spots[record["label"]]
+    names = {}
+    save = _figures._save
+
+    def remembering_save(figure, path):
+        figure.canvas.draw()
+        for text in figure.axes[0].texts:
+            names[text.get_text()] = text.get_window_extent()
+        return save(figure, path)
+
+    monkeypatch.setattr(_figures, "_save", remembering_save)
+    _figures.quality_time_scatter(report, tmp_path / "scatter.png")
+    assert names["telea"].y0 >= names["harmonic"].y1, "the higher point's name sits above the lower one's"
+
+
 @pytest.mark.parametrize("labels", [["nope"], "harmonic", [], 3, ["harmonic", 3]])
 def test_figures_refuse_bad_labels(tmp_path, tiny, labels):
     report = real_report(tiny, ["harmonic", "telea"])
