@@ -3,15 +3,24 @@ Train DeepFill v2 on a folder of images, then compare it with Telea and PatchMat
 ==================================================================================
 
 No pretrained weights ship with inpaintkit, so this trains DeepFill v2 (Yu et al., ICCV 2019)
-with its paper's recipe at 64x64 on a folder of images (by default, crops of the photos
-bundled with scikit-image, written into the output folder), fills the held-out crops with
-the trained network, with Telea's fast marching and with PatchMatch, compares the three with
-the same metrics (``inpaintkit.comparison.compare``), and plots the learning curve that the
-run logged in ``metrics.csv``. On a laptop CPU use a reduced width (``--cnum 16``, the
-default; the paper's is 48) or a GPU (``--device cuda``). Running it again resumes the run.
+at 64x64 on a folder of images (by default, crops of the photos bundled with scikit-image,
+written into the output folder), fills the held-out crops with the trained network, with
+Telea's fast marching and with PatchMatch, compares the three with the same metrics
+(``inpaintkit.comparison.compare``), and plots the learning curve that the run logged in
+``metrics.csv``. On a laptop CPU use a reduced width (``--cnum 16``, the default; the paper's
+is 48) or a GPU (``--device cuda``). Running it again resumes the run.
+
+Two recipes. ``--recipe short`` (the default) is for runs of thousands of steps rather than
+the paper's hundreds of thousands: the L1 loss alone for the first half of the steps, then
+the SN-PatchGAN loss at weight 0.1 (mmagic's), Adam at ``--lr`` (2e-3) decaying to 0 along a
+cosine. ``--recipe paper`` is the paper's (adversarial from the first step at weight 1, Adam
+1e-4, constant): over 3000 steps at 64x64 it fills the holes with coloured blotches and ends
+worse than Telea (benchmarks/README.md, "The example's learning curve"). Either way,
+``run/run.json`` lists how the run departs from the paper.
 
     python examples/train_on_folder.py -o train-demo [--data DIR] [--steps 3000] [--size 64]
-                                       [--batch 8] [--cnum 16] [--device cpu] [--quick]
+                                       [--batch 8] [--cnum 16] [--recipe short|paper]
+                                       [--lr 2e-3] [--device cpu] [--quick]
 
 Writes ``OUT/run/`` (weights.safetensors, state.pt, metrics.csv, samples/, run.json),
 ``OUT/heldout/`` (the held-out crops and their masks), ``OUT/comparison/`` (the comparison's
@@ -71,6 +80,17 @@ def learning_curve(metrics_csv: Path, levels: dict[str, float], path: Path) -> P
     return path
 
 
+def recipe_overrides(args: argparse.Namespace) -> dict:
+    """The recipe's settings for ``--recipe``, ``--cnum`` and ``--lr``."""
+    # The discriminator's width scales with the generator's (64 for the paper's 48).
+    overrides = {"cnum": args.cnum, "discriminator_cnum": 64 * args.cnum // 48}
+    if args.recipe == "short":
+        overrides.update(lr=2e-3, lr_decay="cosine", gan_weight=0.1, reconstruction_steps=args.steps // 2)
+    if args.lr is not None:
+        overrides["lr"] = args.lr
+    return overrides
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("-o", "--output", default="train-on-folder", help="output folder")
@@ -79,6 +99,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--cnum", type=int, default=16, help="generator width (the paper's: 48)")
+    parser.add_argument(
+        "--recipe",
+        choices=("short", "paper"),
+        default="short",
+        help="short: L1 alone for the first half, GAN weight 0.1, cosine decay (default); paper: the paper's",
+    )
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (short: 2e-3; paper: 1e-4)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="a few steps at 32x32 (to check that it runs)")
     args = parser.parse_args()
@@ -98,8 +125,7 @@ def main() -> None:
         out=run,
         device=args.device,
         resume=(run / "state.pt").is_file(),
-        # The discriminator's width scales with the generator's (64 for the paper's 48).
-        recipe_overrides={"cnum": args.cnum, "discriminator_cnum": 64 * args.cnum // 48},
+        recipe_overrides=recipe_overrides(args),
         eval_every=max(args.steps // 30, 1),
         sample_every=max(args.steps // 6, 1),
         checkpoint_every=max(args.steps // 6, 1),

@@ -449,3 +449,9 @@ def test_the_example_trains_compares_and_plots(tmp_path):
     with Image.open(tmp_path / "learning_curve.png") as figure:
         assert figure.format == "PNG" and min(figure.size) > 200
     assert [row["step"] for row in read_rows(tmp_path / "run" / "metrics.csv")][-1] == "4"
+    # The short-run recipe by default (L1 alone for the first half), and run.json says how it departs from the paper.
+    recipe = json.loads((tmp_path / "run" / "run.json").read_text())["recipe"]
+    assert {key: recipe["settings"][key] for key in ("gan_weight", "lr_decay", "reconstruction_steps", "lr")} == {
+        "gan_weight": 0.1, "lr_decay": "cosine", "reconstruction_steps": 2, "lr": 2e-3,
+    }
+    assert any("gan_weight 0.1 (default 1.0)" in line for line in recipe["deviations"])

@@ -161,6 +161,23 @@ def test_describe_is_json_and_names_the_settings(trained):
         assert any("random" in deviation for deviation in description["deviations"])
 
 
+@pytest.mark.parametrize("method", ["glcic", "deepfill2"])
+def test_describe_names_every_setting_changed_from_the_defaults(method):
+    size = 64
+
+    def changed(**overrides):
+        recipe = recipe_for(method, image_size=size, total_steps=100, **overrides).build()
+        lines = [line for line in recipe.describe()["deviations"] if line.startswith("settings changed")]
+        return lines[0] if lines else None
+
+    # A field derived from the size (GLCIC's local_size) and the run's own size and length are not changes.
+    assert changed() is None
+    line = changed(lr_decay="cosine", betas=(0.7, 0.99))
+    paper_betas = list(recipe_for(method).betas)
+    assert "lr_decay 'cosine' (default 'constant')" in line and f"betas [0.7, 0.99] (default {paper_betas})" in line
+    assert "image_size" not in line and "total_steps" not in line and "local_size" not in line
+
+
 # --------------------------------------------------------------------------- phases
 def test_glcic_phases_default_to_the_papers_fractions():
     assert recipe_for("glcic").phase_boundaries == (90_000, 100_000)

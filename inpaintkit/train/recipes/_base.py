@@ -527,6 +527,28 @@ class Recipe:
             values[field.name] = value
         return values
 
+    def _changed_settings(self) -> list[str]:
+        """A line naming every setting that differs from the recipe's default (the paper's), if any.
+
+        The defaults are those of a recipe made with this one's ``image_size`` and
+        ``total_steps`` alone, so that fields derived from the size (GLCIC's ``local_size``)
+        count only when they were set.
+        """
+        try:
+            defaults = type(self)(image_size=self.image_size, total_steps=self.total_steps).settings()
+        except InvalidParameterError:  # e.g. a size only a reduced network accepts
+            defaults = {
+                field.name: list(field.default) if isinstance(field.default, tuple) else field.default
+                for field in dataclasses.fields(self)
+                if field.default is not dataclasses.MISSING
+            }
+        changed = [
+            f"{name} {value!r} (default {defaults[name]!r})"
+            for name, value in self.settings().items()
+            if name not in ("image_size", "total_steps") and name in defaults and value != defaults[name]
+        ]
+        return ["settings changed from the recipe's defaults: " + ", ".join(changed)] if changed else []
+
     def describe(self) -> dict[str, Any]:
         """Everything about the recipe a run's metadata should keep (JSON-able): the
         settings, the networks and their sizes, the optimisers, the phases and how the
@@ -551,7 +573,7 @@ class Recipe:
             "networks": networks,
             "optimizers": optimizers,
             "phases": self._phases(),
-            "deviations": self._deviations(),
+            "deviations": self._deviations() + self._changed_settings(),
         }
         extras = {name: loss.description for name, loss in self.losses.items() if hasattr(loss, "description")}
         if extras:
