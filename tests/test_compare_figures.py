@@ -372,6 +372,22 @@ def test_scatter_names_of_close_points_do_not_overlap(tmp_path, tiny, monkeypatc
     assert names["telea"].y0 >= names["harmonic"].y1, "the higher point's name sits above the lower one's"
 
 
+def test_figures_name_the_methods_labels_leave_out(tmp_path, tiny, monkeypatch):
+    report = real_report(tiny, ["harmonic", "telea", "oracle"], ratio_bins=["1-10%"] * 3)
+    notes = []
+    save = _figures._save
+
+    def remembering_save(figure, path):
+        notes.append(" ".join(text.get_text() for text in figure.texts))
+        return save(figure, path)
+
+    monkeypatch.setattr(_figures, "_save", remembering_save)
+    for draw in (_figures.quality_time_scatter, _figures.ratio_curves):
+        draw(report, tmp_path / "chosen.png", labels=["oracle", "harmonic"], paired=True)
+        draw(report, tmp_path / "all.png")
+    assert notes == ["not drawn: telea", "", "not drawn: telea", ""]
+
+
 @pytest.mark.parametrize("labels", [["nope"], "harmonic", [], 3, ["harmonic", 3]])
 def test_figures_refuse_bad_labels(tmp_path, tiny, labels):
     report = real_report(tiny, ["harmonic", "telea"])

@@ -243,6 +243,17 @@ def _pyplot_colours(count: int) -> tuple:
     return matplotlib.colormaps["tab10" if count <= 10 else "tab20"].colors
 
 
+def _notes(report: Any, labels: Sequence[str] | None, without_result: list[str], what: str) -> str:
+    """The note under a figure: the methods without a result, and those ``labels`` left out."""
+    parts = [f"{what}: " + ", ".join(without_result)] if without_result else []
+    if labels is not None:
+        kept = set(report._check_labels(labels))
+        left_out = [label for label in report.labels if label not in kept]
+        if left_out:
+            parts.append("not drawn: " + ", ".join(left_out))
+    return "; ".join(parts)
+
+
 def _note(figure: Any, text: str) -> None:
     figure.text(0.01, 0.01, "\n".join(textwrap.wrap(text, 110)), fontsize=6.5, color="0.3", va="bottom")
 
@@ -301,7 +312,8 @@ def quality_time_scatter(
         (``report.common_cases``), for the means and the median times alike; the title
         then says on how many cases.
     labels : list of str, optional
-        The methods (labels) to draw, and to pair (default: all).
+        The methods (labels) to draw, and to pair (default: all); a note under the plot
+        names the others.
 
     Returns
     -------
@@ -360,9 +372,10 @@ def quality_time_scatter(
     axis.grid(True, which="both", alpha=0.3)
     if families_drawn:
         axis.legend(title="family", fontsize=7, title_fontsize=7, loc="best")
-    if without_result:
-        _note(figure, "no finished case: " + ", ".join(without_result))
-    figure.tight_layout(rect=(0, 0.05 if without_result else 0, 1, 1))
+    note = _notes(report, labels, without_result, "no finished case")
+    if note:
+        _note(figure, note)
+    figure.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return _save(figure, path)
 
 
@@ -420,8 +433,8 @@ def ratio_curves(
         Count only the cases that every method of ``labels`` finished
         (``report.common_cases``); the title then says on how many cases.
     labels : list of str, optional
-        The methods (labels) to draw, and to pair (default: all). A method keeps its
-        colour whichever others are drawn.
+        The methods (labels) to draw, and to pair (default: all); a note under the plot
+        names the others. A method keeps its colour whichever others are drawn.
 
     Returns
     -------
@@ -469,7 +482,8 @@ def ratio_curves(
     axis.grid(True, alpha=0.3)
     if len(without_result) < len(means_by_label):
         axis.legend(fontsize=7, loc="best")
-    if without_result:
-        _note(figure, "no finished binned case: " + ", ".join(without_result))
-    figure.tight_layout(rect=(0, 0.05 if without_result else 0, 1, 1))
+    note = _notes(report, labels, without_result, "no finished binned case")
+    if note:
+        _note(figure, note)
+    figure.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return _save(figure, path)
