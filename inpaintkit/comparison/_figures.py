@@ -243,14 +243,13 @@ def _pyplot_colours(count: int) -> tuple:
     return matplotlib.colormaps["tab10" if count <= 10 else "tab20"].colors
 
 
-def _notes(report: Any, labels: Sequence[str] | None, without_result: list[str], what: str) -> str:
-    """The note under a figure: the methods without a result, and those ``labels`` left out."""
+def _notes(report: Any, chosen: Iterable[str], without_result: list[str], what: str) -> str:
+    """The note under a figure: the chosen methods without a result, and the methods not chosen."""
     parts = [f"{what}: " + ", ".join(without_result)] if without_result else []
-    if labels is not None:
-        kept = set(report._check_labels(labels))
-        left_out = [label for label in report.labels if label not in kept]
-        if left_out:
-            parts.append("not drawn: " + ", ".join(left_out))
+    chosen = set(chosen)
+    left_out = [label for label in report.labels if label not in chosen]
+    if left_out:
+        parts.append("not drawn: " + ", ".join(left_out))
     return "; ".join(parts)
 
 
@@ -372,7 +371,7 @@ def quality_time_scatter(
     axis.grid(True, which="both", alpha=0.3)
     if families_drawn:
         axis.legend(title="family", fontsize=7, title_fontsize=7, loc="best")
-    note = _notes(report, labels, without_result, "no finished case")
+    note = _notes(report, [label for label, *_ in points] + without_result, without_result, "no finished case")
     if note:
         _note(figure, note)
     figure.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
@@ -482,7 +481,7 @@ def ratio_curves(
     axis.grid(True, alpha=0.3)
     if len(without_result) < len(means_by_label):
         axis.legend(fontsize=7, loc="best")
-    note = _notes(report, labels, without_result, "no finished binned case")
+    note = _notes(report, means_by_label, without_result, "no finished binned case")
     if note:
         _note(figure, note)
     figure.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
